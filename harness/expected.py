@@ -1,0 +1,38 @@
+"""Expected values as data: the reference's outputs on a problem's CASES, kept in expected.json.
+
+Computed from `solution.py` here and checked in, so that grading never needs the reference.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .inprocess import InProcess
+from .manifest import ProblemError
+from .problem import EXPECTED, SOLUTION, Problem
+
+
+def compute(problem: Problem) -> dict:
+    """Run the reference on every case; its results, as plain data, by case name."""
+    if SOLUTION not in problem.files:
+        raise ProblemError(f"{problem.origin}/{SOLUTION}: missing; expected values are computed from it")
+    executor = InProcess()
+    fault, _ = executor.load(problem.files[SOLUTION], problem.manifest.entry)
+    if fault is not None:
+        raise ProblemError(f"{problem.origin}/{SOLUTION}: {fault.message}")
+    values = {}
+    for name, case in problem.cases.items():
+        plain, fault, _ = executor.call(list(case.args), problem.manifest.time_limit)
+        if fault is not None:
+            raise ProblemError(f"{problem.origin}/{SOLUTION}: on case '{name}': {fault.message}")
+        values[name] = plain
+    return values
+
+
+def render(values: dict) -> str:
+    return json.dumps(values, indent=2, sort_keys=True) + "\n"
+
+
+def is_current(problem: Problem) -> bool:
+    """Whether expected.json holds exactly what the reference computes now."""
+    return problem.files[EXPECTED] == render(compute(problem))

@@ -1,0 +1,30 @@
+"""Running the submission in this interpreter: the browser worker's executor, and CPython's for parity.
+
+No limits are enforced here; the worker's page interrupts a run that is over time, which arrives
+as KeyboardInterrupt and is reported as a timeout.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable
+
+from . import submission
+from .manifest import Entry
+from .submission import Fault
+
+
+class InProcess:
+    def __init__(self) -> None:
+        self._function: Callable | None = None
+        self._name = ""
+
+    def load(self, source: str, entry: Entry) -> tuple[Fault | None, str]:
+        self._function, fault, output = submission.load(source, entry)
+        self._name = entry.name
+        return fault, output
+
+    def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
+        assert self._function is not None, "load() a submission before calling it"
+        # A copy, so a submission that changes its inputs in place cannot change the tests' data.
+        return submission.call(self._function, copy.deepcopy(args), self._name)

@@ -1,0 +1,148 @@
+"""Runs a problem's tests against a submission through an executor, and reports the verdicts.
+
+The executor is the only thing that differs between the browser (`InProcess`, in the worker) and the
+CLI (a limited child process): the tests, their order and how each outcome is judged are the same.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Protocol
+
+from .manifest import Entry
+from .plain import WrongResult
+from .problem import Problem
+from .submission import Fault
+from .testing import Check, SubmissionFault, TestFailure, TestSpec
+
+SCHEMA_VERSION = 1
+PASS, FAIL, ERROR = "pass", "fail", "error"
+
+
+class Executor(Protocol):
+    """Where the submission's code runs."""
+
+    def load(self, source: str, entry: Entry) -> tuple[Fault | None, str]:
+        """Load the source; return the fault that stops it (if any) and what it printed."""
+
+    def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
+        """Call the entry function; return plain data or a fault, and what it printed."""
+
+
+@dataclass
+class TestResult:
+    id: str
+    name: str
+    visibility: str
+    status: str
+    message: str = ""
+    output: str = ""
+    duration_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "id": self.id,
+            "visibility": self.visibility,
+            "status": self.status,
+            "message": self.message,
+            "output": self.output,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+
+
+@dataclass
+class Report:
+    problem: str
+    status: str
+    message: str
+    tests: list[TestResult] = field(default_factory=list)
+    output: str = ""
+
+    def count(self, status: str) -> int:
+        return sum(1 for t in self.tests if t.status == status)
+
+    def to_dict(self) -> dict:
+        return {
+            "version": SCHEMA_VERSION,
+            "problem": self.problem,
+            "status": self.status,
+            "message": self.message,
+            "passed": self.count(PASS),
+            "failed": self.count(FAIL),
+            "errors": self.count(ERROR),
+            "output": self.output,
+            "tests": [t.to_dict() for t in self.tests],
+        }
+
+
+Listener = Callable[[str, dict], None]
+
+
+def run(
+    problem: Problem,
+    source: str,
+    executor: Executor,
+    *,
+    only: Iterable[str] | None = None,
+    on_event: Listener | None = None,
+) -> Report:
+    """Grade `source`. `only` restricts to test ids; `on_event("start"|"done", data)` reports progress."""
+    notify = on_event or (lambda kind, data: None)
+    wanted = set(only) if only is not None else None
+    specs = [s for s in problem.tests if wanted is None or s.id in wanted]
+    fault, load_output = executor.load(source, problem.manifest.entry)
+    if fault is not None:
+        results = [TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded") for s in specs]
+        for result in results:
+            notify("done", result.to_dict())
+        return Report(problem.id, ERROR, fault.message, results, load_output)
+
+    results = []
+    for spec in specs:
+        notify("start", {"id": spec.id, "name": spec.name, "time_limit": problem.manifest.time_limit})
+        result = _run_one(problem, spec, executor)
+        results.append(result)
+        notify("done", result.to_dict())
+    return Report(problem.id, _overall(results), _summary(results), results, load_output)
+
+
+def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult:
+    limit = problem.manifest.time_limit
+    outputs: list[str] = []
+    started = time.perf_counter()
+
+    def caller(args: list[Any]) -> tuple[dict | None, Fault | None]:
+        remaining = max(limit - (time.perf_counter() - started), 0.001)
+        plain, fault, output = executor.call(args, remaining)
+        if output:
+            outputs.append(output)
+        if fault is not None and fault.kind == "timeout":
+            fault = Fault("timeout", f"did not finish within the time limit of {limit:g} s (an infinite loop?)")
+        return plain, fault
+
+    check = Check(problem.manifest.entry, caller, problem.cases, problem.expected)
+    result = TestResult(spec.id, spec.name, spec.visibility, PASS)
+    try:
+        spec.function(check)
+    except (TestFailure, WrongResult) as exc:
+        result.status, result.message = FAIL, str(exc) or "the check failed"
+    except SubmissionFault as exc:
+        result.status, result.message = ERROR, exc.fault.message
+    except AssertionError as exc:
+        result.status, result.message = FAIL, str(exc) or "an assertion in the test failed"
+    except Exception as exc:  # noqa: BLE001 - a broken test is reported, never raised
+        result.status, result.message = ERROR, f"the test itself failed: {type(exc).__name__}: {exc}"
+    result.duration_ms = (time.perf_counter() - started) * 1000
+    result.output = "".join(outputs)
+    return result
+
+
+def _overall(results: list[TestResult]) -> str:
+    return PASS if all(r.status == PASS for r in results) else FAIL
+
+
+def _summary(results: list[TestResult]) -> str:
+    passed = sum(1 for r in results if r.status == PASS)
+    return f"{passed} of {len(results)} tests passed"
