@@ -19,7 +19,7 @@ class InProcess:
         self._function: Callable | None = None
         self._name = ""
 
-    def load(self, source: str, entry: Entry) -> tuple[Fault | None, str]:
+    def load(self, source: str, entry: Entry, timeout: float = 0.0) -> tuple[Fault | None, str]:
         self._function, fault, output = submission.load(source, entry)
         self._name = entry.name
         return fault, output

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .manifest import Manifest, ProblemError, parse_manifest
-from .testing import Case, TestSpec
+from .testing import HIDDEN, Case, TestSpec
 
 MANIFEST = "problem.toml"
 STATEMENT = "statement.md"
@@ -33,9 +33,6 @@ class Problem:
     @property
     def id(self) -> str:
         return self.manifest.id
-
-    def where(self, name: str) -> str:
-        return f"{self.origin}/{name}" if self.origin else name
 
 
 def from_files(files: Mapping[str, str], origin: str = "", folder: Path | None = None) -> Problem:
@@ -91,8 +88,8 @@ def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[
     except Exception as exc:
         raise ProblemError(f"{where}: failed while loading: {type(exc).__name__}: {exc}") from None
     tests = tuple(v.__harness_test__ for v in namespace.values() if hasattr(v, "__harness_test__"))
-    if not tests:
-        raise ProblemError(f"{where}: defines no tests (mark functions with @hidden or @example)")
+    if not any(t.visibility == HIDDEN for t in tests):
+        raise ProblemError(f"{where}: defines no hidden tests (mark test functions with @hidden)")
     names = [t.name for t in tests]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

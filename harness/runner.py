@@ -14,7 +14,7 @@ from .manifest import Entry
 from .plain import WrongResult
 from .problem import Problem
 from .submission import Fault
-from .testing import Check, SubmissionFault, TestFailure, TestSpec
+from .testing import HIDDEN, Check, SubmissionFault, TestFailure, TestSpec
 
 SCHEMA_VERSION = 1
 PASS, FAIL, ERROR = "pass", "fail", "error"
@@ -23,7 +23,7 @@ PASS, FAIL, ERROR = "pass", "fail", "error"
 class Executor(Protocol):
     """Where the submission's code runs."""
 
-    def load(self, source: str, entry: Entry) -> tuple[Fault | None, str]:
+    def load(self, source: str, entry: Entry, timeout: float) -> tuple[Fault | None, str]:
         """Load the source; return the fault that stops it (if any) and what it printed."""
 
     def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
@@ -60,8 +60,17 @@ class Report:
     tests: list[TestResult] = field(default_factory=list)
     output: str = ""
 
+    @property
+    def graded(self) -> list[TestResult]:
+        """The hidden tests: the verdict is theirs. Public examples are practice shown beside them."""
+        return [t for t in self.tests if t.visibility == HIDDEN]
+
+    @property
+    def examples(self) -> list[TestResult]:
+        return [t for t in self.tests if t.visibility != HIDDEN]
+
     def count(self, status: str) -> int:
-        return sum(1 for t in self.tests if t.status == status)
+        return sum(1 for t in self.graded if t.status == status)
 
     def to_dict(self) -> dict:
         return {
@@ -73,7 +82,8 @@ class Report:
             "failed": self.count(FAIL),
             "errors": self.count(ERROR),
             "output": self.output,
-            "tests": [t.to_dict() for t in self.tests],
+            "tests": [t.to_dict() for t in self.graded],
+            "examples": [t.to_dict() for t in self.examples],
         }
 
 
@@ -92,12 +102,9 @@ def run(
     notify = on_event or (lambda kind, data: None)
     wanted = set(only) if only is not None else None
     specs = [s for s in problem.tests if wanted is None or s.id in wanted]
-    fault, load_output = executor.load(source, problem.manifest.entry)
+    fault, load_output = executor.load(source, problem.manifest.entry, problem.manifest.time_limit)
     if fault is not None:
-        results = [TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded") for s in specs]
-        for result in results:
-            notify("done", result.to_dict())
-        return Report(problem.id, ERROR, fault.message, results, load_output)
+        return unloadable(problem, fault.message, load_output, specs, notify)
 
     results = []
     for spec in specs:
@@ -106,6 +113,23 @@ def run(
         results.append(result)
         notify("done", result.to_dict())
     return Report(problem.id, _overall(results), _summary(results), results, load_output)
+
+
+def unloadable(
+    problem: Problem,
+    message: str,
+    output: str = "",
+    specs: Iterable[TestSpec] | None = None,
+    notify: Listener | None = None,
+) -> Report:
+    """The report for a submission that could not be loaded: every test is an error, not run."""
+    results = [
+        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded")
+        for s in (problem.tests if specs is None else specs)
+    ]
+    for result in results:
+        (notify or (lambda kind, data: None))("done", result.to_dict())
+    return Report(problem.id, ERROR, message, results, output)
 
 
 def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult:
@@ -140,9 +164,10 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
 
 
 def _overall(results: list[TestResult]) -> str:
-    return PASS if all(r.status == PASS for r in results) else FAIL
+    return PASS if all(r.status == PASS for r in results if r.visibility == HIDDEN) else FAIL
 
 
 def _summary(results: list[TestResult]) -> str:
-    passed = sum(1 for r in results if r.status == PASS)
-    return f"{passed} of {len(results)} tests passed"
+    graded = [r for r in results if r.visibility == HIDDEN]
+    passed = sum(1 for r in graded if r.status == PASS)
+    return f"{passed} of {len(graded)} tests passed"

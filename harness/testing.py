@@ -115,13 +115,15 @@ class Check:
             raise KeyError(f"expected.json has no value for case '{case_id}'; regenerate it")
         return decode(self._expected[case_id], self._entry.returns, f"the reference on '{case_id}'")
 
-    def assert_close(self, got: Any, want: Any, *, rtol: float, atol: float, about: str = "") -> None:
+    def assert_close(
+        self, got: Any, want: Any, *, rtol: float, atol: float, about: str = "", hint: str = ""
+    ) -> None:
         """Fail unless |got - want| <= atol + rtol·|want| everywhere (numpy.isclose's rule)."""
         got_array, want_array = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
         if got_array.shape != want_array.shape:
             self.fail(f"{about}: got shape {got_array.shape}, expected shape {want_array.shape}")
         if not np.all(np.abs(got_array - want_array) <= atol + rtol * np.abs(want_array)):
-            self.fail(f"{about}: got {_show(got)}, expected {_show(want)}")
+            self.fail(f"{about}: got {_show(got)}, expected {_show(want)}" + (f". {hint}" if hint else ""))
 
     def fail(self, message: str) -> None:
         raise TestFailure(message)

@@ -1,0 +1,133 @@
+"""The command line: `python -m harness grade PROBLEM SUBMISSION.py --format json`, and friends.
+
+Exit status: 0 every test passed; 1 the submission failed or errored; 2 grading itself could not run
+(the reason is one line on stderr). A stable contract: CI graders script against it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import expected, problem as problems, runner
+from .formats import FORMATS
+from .manifest import ProblemError
+from .sandbox import ChildProcess
+
+EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
+PROBLEMS_ENV = "HARNESS_PROBLEMS"
+
+
+class UsageError(Exception):
+    """Grading cannot run; the message is the one line the user sees."""
+
+
+def find_problem(name: str) -> problems.Problem:
+    """PROBLEM is a path to a problem folder, or an id under $HARNESS_PROBLEMS (default ./problems)."""
+    path = Path(name)
+    if not path.is_dir():
+        root = Path(os.environ.get(PROBLEMS_ENV, "problems"))
+        path = root / name
+        if not path.is_dir():
+            known = sorted(p.name for p in root.glob("*/") if (p / problems.MANIFEST).is_file()) if root.is_dir() else []
+            hint = f" (known problems: {', '.join(known)})" if known else f" (no problems found under {root}/)"
+            raise UsageError(f"unknown problem '{name}'{hint}")
+    return problems.load(path)
+
+
+def read_submission(path: str) -> str | bytes:
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a folder, not a Python file") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
+def grade(problem: problems.Problem, path: str) -> runner.Report:
+    source = read_submission(path)
+    if isinstance(source, bytes):
+        return runner.unloadable(problem, f"{Path(path).name} is not UTF-8 text; save it as UTF-8")
+    with ChildProcess() as executor:
+        return runner.run(problem, source, executor)
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    problem = find_problem(args.problem)
+    report = grade(problem, args.submission)
+    text = FORMATS[args.format](report)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
+
+
+def _cmd_expected(args: argparse.Namespace) -> int:
+    problem = find_problem(args.problem)
+    rendered = expected.render(expected.compute(problem))
+    target = Path(problem.origin) / problems.EXPECTED
+    if args.check:
+        if problem.files[problems.EXPECTED] != rendered:
+            raise UsageError(f"{target}: out of date with {problems.SOLUTION}; run `python -m harness expected {args.problem}`")
+        print(f"{target}: up to date")
+        return EXIT_PASS
+    target.write_text(rendered, encoding="utf-8")
+    print(f"{target}: wrote {len(problem.cases)} expected values")
+    return EXIT_PASS
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="python -m harness",
+        description="Run a coding problem's hidden tests against a submission and report the verdict.",
+        epilog=(
+            "exit status: 0 all tests passed, 1 the submission failed or errored, "
+            "2 grading could not run (reason on stderr).  "
+            f"PROBLEM is a problem folder, or an id under ${PROBLEMS_ENV} (default: ./problems)."
+        ),
+    )
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade_cmd = commands.add_parser(
+        "grade",
+        help="grade a submission",
+        description="Grade SUBMISSION against PROBLEM's tests. The submission runs in a separate, "
+        "limited process; the tests and their verdicts stay in this one.",
+    )
+    grade_cmd.add_argument("problem", metavar="PROBLEM", help="problem id (e.g. label-smoothing) or folder")
+    grade_cmd.add_argument("submission", metavar="SUBMISSION.py", help="the Python file to grade")
+    grade_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default: text)")
+    grade_cmd.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    grade_cmd.set_defaults(run=_cmd_grade)
+
+    expected_cmd = commands.add_parser(
+        "expected",
+        help="regenerate a problem's expected values from its reference",
+        description="Run PROBLEM's solution.py on every case in its tests' CASES and write expected.json.",
+    )
+    expected_cmd.add_argument("problem", metavar="PROBLEM")
+    expected_cmd.add_argument("--check", action="store_true", help="only check that expected.json is up to date")
+    expected_cmd.set_defaults(run=_cmd_expected)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (UsageError, ProblemError) as exc:
+        print(f"harness: error: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_GRADE
+    except KeyboardInterrupt:
+        print("harness: interrupted", file=sys.stderr)
+        return EXIT_CANNOT_GRADE
+    except Exception as exc:  # noqa: BLE001 - the contract is one line on stderr, never a traceback
+        print(f"harness: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_GRADE
