@@ -10,6 +10,7 @@ import inspect
 import io
 import sys
 import traceback
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -70,13 +71,19 @@ class BoundedOutput(io.TextIOBase):
 
 @contextmanager
 def captured_output() -> Iterator[BoundedOutput]:
+    """Everything the learner's code prints or warns, in every executor alike."""
     buffer = BoundedOutput()
     saved = sys.stdout, sys.stderr
     sys.stdout = sys.stderr = buffer
-    try:
-        yield buffer
-    finally:
-        sys.stdout, sys.stderr = saved
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = lambda message, category, filename, lineno, *_: buffer.write(
+            warnings.formatwarning(message, category, filename, lineno, line="")
+        )
+        try:
+            yield buffer
+        finally:
+            sys.stdout, sys.stderr = saved
 
 
 def _learner_line(exc: BaseException) -> int | None:
@@ -94,7 +101,12 @@ def _describe(exc: BaseException, during: str) -> Fault:
         return Fault("raised", f"raised RecursionError{during}{where}: the recursion never stops or is too deep", line)
     text = str(exc).strip()
     detail = f": {text}" if text else ""
-    return Fault("raised", f"raised {type(exc).__name__}{during}{where}{detail}"[:2_000], line)
+    return Fault("raised", f"raised {_public_name(exc)}{during}{where}{detail}"[:2_000], line)
+
+
+def _public_name(exc: BaseException) -> str:
+    """NumPy raises private subclasses such as _ArrayMemoryError; learners know them as MemoryError."""
+    return next(c.__name__ for c in type(exc).__mro__ if not c.__name__.startswith("_"))
 
 
 def load(source: str, entry: Entry) -> tuple[Callable | None, Fault | None, str]:

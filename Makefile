@@ -1,0 +1,31 @@
+# The kit's commands. `make serve` builds and serves the site; `make test` runs every test.
+# Both set up what they need: a .venv on Python 3.13 (Pyodide 0.29's Python) and node_modules.
+
+# pyenv may install 3.13 without putting it on PATH; PYENV_VERSION selects it then.
+PYTHON313 ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo env PYENV_VERSION=3.13.0 python3.13)
+VENV := .venv
+PY := $(VENV)/bin/python
+PROBLEM ?= label-smoothing
+SUBMISSION ?= problems/$(PROBLEM)/stub.py
+
+.PHONY: help setup test grade expected
+
+help:  ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON313) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed  ## Make .venv (Python 3.13, pinned dependencies)
+
+test: setup  ## Run the whole test suite
+	$(PY) -m pytest
+
+grade: setup  ## Grade a file: make grade PROBLEM=label-smoothing SUBMISSION=my.py
+	$(PY) -m harness grade $(PROBLEM) $(SUBMISSION)
+
+expected: setup  ## Recompute a problem's expected.json from its reference: make expected PROBLEM=...
+	$(PY) -m harness expected $(PROBLEM)

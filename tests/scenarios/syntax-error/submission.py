@@ -1,0 +1,4 @@
+import numpy as np
+
+def label_smoothing_loss(logits, target, alpha)
+    return 0.0

@@ -1,0 +1,119 @@
+"""The CLI's contract: exit codes, formats, one-line errors, --help."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import PROBLEMS, ROOT
+
+SOLUTION = str(PROBLEMS / "label-smoothing" / "solution.py")
+MUTANT = str(PROBLEMS / "label-smoothing" / "mutants" / "naive_softmax.py")
+
+
+def test_reference_reports_five_of_five(cli):
+    run = cli("grade", "label-smoothing", SOLUTION, "--format", "json")
+    report = json.loads(run.stdout)
+    assert run.returncode == 0
+    assert (report["version"], report["problem"], report["status"]) == (1, "label-smoothing", "pass")
+    assert (report["passed"], report["failed"], report["errors"]) == (5, 0, 0)
+    assert report["message"] == "5 of 5 tests passed"
+    assert {t["status"] for t in report["examples"]} == {"pass"}
+    for test in report["tests"]:
+        assert set(test) >= {"name", "status", "message", "output", "duration_ms"}
+
+
+def test_failing_submission_exits_1_and_names_the_test(cli):
+    run = cli("grade", "label-smoothing", MUTANT)
+    assert run.returncode == 1
+    assert "FAIL  Numerically stable for large logits" in run.stdout
+    assert "returned nan" in run.stdout
+
+
+def test_junit_is_valid_xml_with_one_failure(cli):
+    run = cli("grade", "label-smoothing", MUTANT, "--format", "junit")
+    suites = ET.fromstring(run.stdout)
+    graded = suites.find("testsuite")
+    assert (graded.get("tests"), graded.get("failures"), graded.get("errors")) == ("5", "1", "0")
+    failure = graded.find("testcase[@name='Numerically stable for large logits']/failure")
+    assert "returned nan" in failure.get("message")
+
+
+def test_output_option_writes_the_report_to_a_file(cli, tmp_path):
+    target = tmp_path / "report.json"
+    run = cli("grade", "label-smoothing", SOLUTION, "--format", "json", "--output", str(target))
+    assert run.returncode == 0 and run.stdout == ""
+    assert json.loads(target.read_text())["passed"] == 5
+
+
+def test_problem_may_be_a_folder_path(cli, tmp_path):
+    run = cli("grade", str(PROBLEMS / "label-smoothing"), SOLUTION, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (["grade", "no-such-problem", SOLUTION], "unknown problem 'no-such-problem' (known problems: "),
+        (["grade", "label-smoothing", "missing.py"], "missing.py: cannot be read: No such file or directory"),
+        (["grade", "label-smoothing", str(ROOT / "problems")], "is a folder, not a Python file"),
+    ],
+)
+def test_grading_that_cannot_run_exits_2_with_one_line(cli, args, reason):
+    run = cli(*args)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr.count("\n") == 1 and reason in run.stderr, run.stderr
+
+
+def test_malformed_problem_folder_exits_2_naming_file_and_key(cli, tmp_path):
+    broken = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", broken)
+    manifest = broken / "problem.toml"
+    manifest.write_text(manifest.read_text().replace("difficulty =", "dificulty ="))
+    run = cli("grade", str(broken), SOLUTION)
+    assert run.returncode == 2
+    assert f"{broken}/problem.toml: unknown key 'dificulty'" in run.stderr
+
+
+def test_missing_problem_file_is_named(cli, tmp_path):
+    broken = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", broken)
+    (broken / "tests.py").unlink()
+    run = cli("grade", str(broken), SOLUTION)
+    assert run.returncode == 2
+    assert f"{broken}/tests.py: missing" in run.stderr
+
+
+def test_help_explains_commands_and_exit_codes(cli):
+    run = cli("--help")
+    assert run.returncode == 0
+    assert "grade" in run.stdout and "exit status: 0 all tests passed" in run.stdout
+    grade_help = cli("grade", "--help").stdout
+    assert "--format {json,junit,text}" in grade_help
+
+
+def test_expected_check_accepts_the_checked_in_data(cli):
+    run = cli("expected", "label-smoothing", "--check")
+    assert run.returncode == 0, run.stderr
+    assert "up to date" in run.stdout
+
+
+def test_grading_writes_nothing_outside_a_temporary_folder(cli, tmp_path):
+    submission = tmp_path / "writer.py"
+    submission.write_text(
+        "import os\n"
+        "open('left-behind.txt', 'w').write('x')\n"
+        "CWD = os.getcwd()\n"
+        "def label_smoothing_loss(logits, target, alpha):\n"
+        "    return 0.0\n"
+    )
+    before = sorted(p.name for p in tmp_path.iterdir())
+    run = cli("grade", str(PROBLEMS / "label-smoothing"), str(submission), cwd=tmp_path)
+    assert run.returncode == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert not (ROOT / "left-behind.txt").exists()

@@ -1,0 +1,55 @@
+"""Golden scenarios: each folder under scenarios/ is a submission and the verdict it must get.
+
+expected.json keys (all optional but "exit"): exit, status, message (a substring), passed, failed,
+errors, output (a substring of the load-time output), every_test {status, message, output}, and
+tests {test id: {status, message}} for single tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import PROBLEMS, run_cli
+
+SCENARIOS = sorted(p for p in (Path(__file__).parent / "scenarios").iterdir() if p.is_dir())
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def check_test(result: dict, want: dict, where: str) -> None:
+    assert result["status"] == want.get("status", result["status"]), f"{where}: {result}"
+    for key in ("message", "output"):
+        assert want.get(key, "") in result[key], f"{where}: {key} {result[key]!r} lacks {want[key]!r}"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.name)
+def test_scenario(scenario: Path) -> None:
+    want = json.loads((scenario / "expected.json").read_text())
+    problem = PROBLEMS / "label-smoothing"
+    before = tree_digest(problem), tree_digest(scenario)
+
+    run = run_cli("grade", "label-smoothing", str(scenario / "submission.py"), "--format", "json")
+
+    assert run.returncode == want["exit"], run.stderr
+    assert run.stderr == ""
+    report = json.loads(run.stdout)
+    assert report["status"] == want.get("status", report["status"])
+    assert want.get("message", "") in report["message"], report["message"]
+    assert want.get("output", "") in report["output"]
+    for count in ("passed", "failed", "errors"):
+        assert report[count] == want.get(count, report[count]), (count, report)
+    assert report["passed"] + report["failed"] + report["errors"] == len(report["tests"]) == 5
+    for test in report["tests"] + report["examples"]:
+        check_test(test, want.get("every_test", {}), test["id"])
+        check_test(test, want.get("tests", {}).get(test["id"], {}), test["id"])
+    assert (tree_digest(problem), tree_digest(scenario)) == before, "grading changed files it must not touch"
