@@ -8,7 +8,11 @@ PY := $(VENV)/bin/python
 PROBLEM ?= label-smoothing
 SUBMISSION ?= problems/$(PROBLEM)/stub.py
 
-.PHONY: help setup test grade expected
+# Where Pyodide's NumPy wheel is found offline; the build falls back to the Pyodide CDN.
+PYODIDE_WHEELHOUSE ?= $(if $(wildcard ../shared/pyodide-wheels),../shared/pyodide-wheels,)
+export PYODIDE_WHEELHOUSE
+
+.PHONY: help setup test grade expected site serve
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -19,10 +23,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed  ## Make .venv (Python 3.13, pinned dependencies)
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed node_modules/.installed  ## Make .venv (Python 3.13, pinned) and node_modules
 
 test: setup  ## Run the whole test suite
 	$(PY) -m pytest
+
+site: setup  ## Build the static site into _site/
+	$(PY) site/build.py
+
+serve: site  ## Build the site and serve it on http://127.0.0.1:8000
+	$(PY) site/serve.py
 
 grade: setup  ## Grade a file: make grade PROBLEM=label-smoothing SUBMISSION=my.py
 	$(PY) -m harness grade $(PROBLEM) $(SUBMISSION)

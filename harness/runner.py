@@ -154,6 +154,8 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         result.status, result.message = FAIL, str(exc) or "the check failed"
     except SubmissionFault as exc:
         result.status, result.message = ERROR, exc.fault.message
+    except KeyboardInterrupt:  # the browser's time limit, landing in the test's own code
+        result.status, result.message = ERROR, f"did not finish within the time limit of {limit:g} s"
     except AssertionError as exc:
         result.status, result.message = FAIL, str(exc) or "an assertion in the test failed"
     except Exception as exc:  # noqa: BLE001 - a broken test is reported, never raised

@@ -1,0 +1,7 @@
+// The index page: mark the problems this browser has solved.
+for (const card of document.querySelectorAll("[data-problem]")) {
+  if (localStorage.getItem(`solved:${card.dataset.problem}`)) {
+    card.dataset.solved = "true";
+    card.querySelector(".solved-mark").hidden = false;
+  }
+}

@@ -1,0 +1,293 @@
+// The problem page: editor, runtime status, test results, drafts, hints. Bundled by esbuild.
+import { EditorView, basicSetup } from "codemirror";
+import { keymap } from "@codemirror/view";
+import { EditorState, Compartment } from "@codemirror/state";
+import { indentWithTab } from "@codemirror/commands";
+import { indentUnit } from "@codemirror/language";
+import { python } from "@codemirror/lang-python";
+import { oneDark } from "@codemirror/theme-one-dark";
+
+const config = JSON.parse(document.getElementById("problem-config").textContent);
+const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
+const draftKey = `draft:${config.id}`;
+const solvedKey = `solved:${config.id}`;
+// Past the time limit, a run is first interrupted (KeyboardInterrupt inside Python); if it does not
+// stop within this grace, the worker is terminated and replaced.
+const INTERRUPT_GRACE_MS = 1500;
+
+// ---- Runtime: one worker at a time, replaced when it hangs or dies --------------------------------
+
+class Runtime {
+  constructor(onState) {
+    this.onState = onState;
+    this.pending = null;
+    this.start();
+  }
+
+  start() {
+    this.ready = false;
+    this.interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+    this.worker = new Worker(config.workerURL, { type: "module" });
+    this.worker.onmessage = ({ data }) => this.receive(data);
+    this.worker.onerror = (event) => this.fail(event.message || "the worker could not start");
+    this.worker.postMessage({
+      type: "init",
+      indexURL: new URL(config.indexURL, location.href).href,
+      packages: config.packages.map((p) => (p.endsWith(".whl") ? new URL(p, location.href).href : p)),
+      bundleURL: new URL(config.bundleURL, location.href).href,
+      interruptBuffer: this.interrupt?.buffer,
+    });
+    this.onState("loading", "Starting Python…", 0);
+  }
+
+  receive(message) {
+    const run = this.pending;
+    if (message.type === "progress") {
+      this.onState("loading", `${message.stage}…`, message.step / message.steps);
+    } else if (message.type === "ready") {
+      this.ready = true;
+      this.onState("ready", `Python ${message.python} ready`, 1);
+      if (run && run.waiting) this.send(run);
+    } else if (message.type === "fatal") {
+      this.fail(message.message);
+    } else if (run && message.runId === run.runId) {
+      if (message.type === "start") this.armTimer(run, message.data);
+      if (message.type === "done") {
+        clearTimeout(run.timer);
+        run.results.set(message.data.id, message.data);
+        run.onResult(message.data);
+      }
+      if (message.type === "report") this.finish(run, message.report);
+    }
+  }
+
+  run(source, tests, onResult) {
+    return new Promise((resolve) => {
+      const run = { runId: crypto.randomUUID(), source, tests, results: new Map(), onResult, resolve };
+      this.pending = run;
+      this.onState("running", "Running tests…", 1);
+      this.send(run);
+    });
+  }
+
+  send(run) {
+    run.waiting = !this.ready;
+    if (run.waiting) return;
+    const remaining = run.tests.filter((t) => !run.results.has(t.id)).map((t) => t.id);
+    this.worker.postMessage({ type: "run", runId: run.runId, source: run.source, only: remaining });
+  }
+
+  armTimer(run, test) {
+    const limit = test.time_limit * 1000;
+    run.timer = setTimeout(() => {
+      if (this.interrupt) {
+        Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
+        run.timer = setTimeout(() => this.restartAfterTimeout(run, test), INTERRUPT_GRACE_MS);
+      } else {
+        this.restartAfterTimeout(run, test);
+      }
+    }, limit + 100);
+  }
+
+  restartAfterTimeout(run, test) {
+    const result = {
+      id: test.id, name: test.name, status: "error", output: "", duration_ms: test.time_limit * 1000,
+      visibility: config.tests.find((t) => t.id === test.id)?.visibility,
+      message: `did not finish within the time limit of ${test.time_limit} s; Python was restarted`,
+    };
+    run.results.set(test.id, result);
+    run.onResult(result);
+    this.worker.terminate();
+    this.start();
+    this.send(run); // the remaining tests run on the fresh worker once it is ready
+  }
+
+  finish(run, report) {
+    this.pending = null;
+    this.onState("ready", "Ready", 1);
+    // Tests run before a restart are merged with the rest, in the problem's order.
+    report.tests = run.tests.map((t) => run.results.get(t.id)).filter(Boolean);
+    const graded = report.tests.filter((t) => t.visibility !== "example");
+    if (report.status === "pass" && graded.some((t) => t.status !== "pass")) report.status = "fail";
+    run.resolve(report);
+  }
+
+  fail(message) {
+    this.worker.terminate();
+    const run = this.pending;
+    this.onState("error", `Python stopped: ${message}. Restarting…`, 0);
+    this.start();
+    if (run) this.send(run);
+  }
+}
+
+// ---- Results ------------------------------------------------------------------------------------
+
+const STATUS_TEXT = { pass: "Passed", fail: "Failed", error: "Error" };
+
+function resultRow(result) {
+  const test = config.tests.find((t) => t.id === result.id) || { visibility: "hidden" };
+  const row = document.createElement("li");
+  row.className = `result result-${result.status}`;
+  row.dataset.testid = "test-result";
+  row.dataset.name = result.name;
+  row.dataset.status = result.status;
+  const head = document.createElement("div");
+  head.className = "result-head";
+  const badge = document.createElement("span");
+  badge.className = "badge";
+  badge.textContent = STATUS_TEXT[result.status];
+  const name = document.createElement("span");
+  name.className = "result-name";
+  name.textContent = result.name;
+  const kind = document.createElement("span");
+  kind.className = "result-kind";
+  kind.textContent = test.visibility === "example" ? "example" : "hidden test";
+  head.append(badge, name, kind);
+  row.append(head);
+  if (result.message) row.append(block("p", "result-message", result.message));
+  if (result.output) row.append(details("Printed output", block("pre", "output", result.output)));
+  if (test.code) row.append(details("Show the test's code", block("pre", "test-code", test.code)));
+  return row;
+}
+
+function block(tag, className, text) {
+  const element = document.createElement(tag);
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
+function details(summary, content) {
+  const element = document.createElement("details");
+  element.append(block("summary", "", summary), content);
+  return element;
+}
+
+function showReport(report) {
+  const graded = report.tests.filter((t) => t.visibility !== "example");
+  const passed = graded.filter((t) => t.status === "pass").length;
+  const summary = $("summary");
+  summary.dataset.passed = String(passed);
+  summary.dataset.status = report.status;
+  const solved = report.status === "pass";
+  summary.textContent = solved
+    ? `Solved! All ${graded.length} hidden tests passed.`
+    : report.status === "error"
+      ? `Your code could not be loaded: ${report.message}`
+      : `${passed} of ${graded.length} hidden tests passed.`;
+  $("load-output").hidden = !report.output;
+  $("load-output").querySelector("pre").textContent = report.output || "";
+  if (solved) {
+    localStorage.setItem(solvedKey, "1");
+    $("solved").hidden = false;
+  }
+}
+
+// ---- Page wiring ---------------------------------------------------------------------------------
+
+const status = $("runtime-status");
+const runButton = $("run-tests");
+const results = document.getElementById("results");
+
+function setState(state, text, fraction) {
+  status.dataset.state = state;
+  status.querySelector(".status-text").textContent = text;
+  status.querySelector("progress").value = fraction;
+  status.querySelector("progress").hidden = state !== "loading";
+  runButton.disabled = state === "running";
+}
+
+const runtime = new Runtime(setState);
+
+const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
+const theme = new Compartment();
+let saveTimer;
+const editor = new EditorView({
+  parent: document.getElementById("editor"),
+  state: EditorState.create({
+    doc: localStorage.getItem(draftKey) ?? config.stub,
+    extensions: [
+      basicSetup,
+      python(),
+      indentUnit.of("    "),
+      keymap.of([{ key: "Mod-Enter", run: () => (runTests(), true) }, indentWithTab]),
+      theme.of(darkScheme.matches ? oneDark : []),
+      EditorView.contentAttributes.of({ "aria-label": "Your solution (Python)", "data-testid": "editor" }),
+      EditorView.updateListener.of((update) => {
+        if (!update.docChanged) return;
+        clearTimeout(saveTimer);
+        saveTimer = setTimeout(saveDraft, 300);
+      }),
+    ],
+  }),
+});
+darkScheme.addEventListener("change", (e) => editor.dispatch({ effects: theme.reconfigure(e.matches ? oneDark : []) }));
+
+function source() {
+  return editor.state.doc.toString();
+}
+
+function saveDraft() {
+  localStorage.setItem(draftKey, source());
+  $("draft-state").textContent = "Draft saved";
+}
+
+function setSource(text) {
+  editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
+  saveDraft();
+}
+
+async function runTests() {
+  if (status.dataset.state === "running") return;
+  clearTimeout(saveTimer);
+  saveDraft();
+  results.replaceChildren();
+  $("summary").textContent = "Running…";
+  const report = await runtime.run(source(), config.tests, (result) => results.append(resultRow(result)));
+  results.replaceChildren(...report.tests.map(resultRow));
+  showReport(report);
+}
+
+runButton.addEventListener("click", runTests);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.defaultPrevented) {
+    event.preventDefault();
+    runTests();
+  }
+});
+
+$("reset").addEventListener("click", () => {
+  if (source() === config.stub || confirm("Replace your code with the starting stub?")) setSource(config.stub);
+});
+
+$("upload").addEventListener("change", async (event) => {
+  const file = event.target.files[0];
+  if (file) setSource(await file.text());
+  event.target.value = "";
+});
+
+$("download").addEventListener("click", () => {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([source()], { type: "text/x-python" }));
+  link.download = `${config.entry}.py`;
+  link.click();
+  URL.revokeObjectURL(link.href);
+});
+
+const hints = [...document.querySelectorAll(".hint")];
+const hintButton = $("next-hint");
+function updateHintButton() {
+  const shown = hints.filter((h) => !h.hidden).length;
+  hintButton.hidden = shown === hints.length;
+  hintButton.textContent = `Show hint ${shown + 1} of ${hints.length}`;
+}
+hintButton?.addEventListener("click", () => {
+  const next = hints.find((h) => h.hidden);
+  next.hidden = false;
+  next.focus();
+  updateHintButton();
+});
+if (hintButton) updateHintButton();
+
+$("solved").hidden = !localStorage.getItem(solvedKey);

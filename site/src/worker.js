@@ -1,0 +1,58 @@
+// Runs Pyodide and the harness off the page's thread. Learner code lives here, never on the page.
+//
+// page -> worker  {type: "init", indexURL, packages, bundleURL, interruptBuffer?}
+//                 {type: "run", runId, source, only?}
+// worker -> page  {type: "progress", stage, step, steps}
+//                 {type: "ready", python}
+//                 {type: "start" | "done", runId, data}      one test starting / its result
+//                 {type: "report", runId, report}             the whole verdict
+//                 {type: "fatal", message}                    the runtime is unusable; replace the worker
+
+let pyodide;
+let browser;
+let booted;
+
+const STEPS = 3;
+const progress = (stage, step) => postMessage({ type: "progress", stage, step, steps: STEPS });
+
+async function boot({ indexURL, packages, bundleURL, interruptBuffer }) {
+  progress("Loading the Python runtime", 0);
+  const bundle = fetch(bundleURL).then((r) => {
+    if (!r.ok) throw new Error(`could not fetch the problem (${r.status})`);
+    return r.text();
+  });
+  const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
+  pyodide = await loadPyodide({ indexURL });
+  if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
+  progress("Loading NumPy and the test harness", 1);
+  await pyodide.loadPackage(packages, { messageCallback: () => {} });
+  progress("Preparing the tests", 2);
+  browser = pyodide.pyimport("harness.browser");
+  browser.prepare(await bundle);
+  const python = pyodide.runPython("import sys; sys.version.split()[0]");
+  postMessage({ type: "ready", python });
+}
+
+function run({ runId, source, only }) {
+  const onEvent = (kind, json) => postMessage({ type: kind, runId, data: JSON.parse(json) });
+  const report = browser.grade(source, only ?? null, onEvent);
+  postMessage({ type: "report", runId, report: JSON.parse(report) });
+}
+
+function fatal(error) {
+  postMessage({ type: "fatal", message: String(error && error.message ? error.message : error) });
+}
+
+self.onmessage = async ({ data }) => {
+  try {
+    if (data.type === "init") {
+      booted = boot(data);
+      await booted;
+    } else if (data.type === "run") {
+      await booted;
+      run(data);
+    }
+  } catch (error) {
+    fatal(error);
+  }
+};
