@@ -1,7 +1,7 @@
 // The problem page: editor, runtime status, test results, drafts, hints. Bundled by esbuild.
 import { EditorView, basicSetup } from "codemirror";
 import { keymap } from "@codemirror/view";
-import { EditorState, Compartment } from "@codemirror/state";
+import { EditorState, Compartment, Prec } from "@codemirror/state";
 import { indentWithTab } from "@codemirror/commands";
 import { indentUnit } from "@codemirror/language";
 import { python } from "@codemirror/lang-python";
@@ -211,7 +211,8 @@ const editor = new EditorView({
       basicSetup,
       python(),
       indentUnit.of("    "),
-      keymap.of([{ key: "Mod-Enter", run: () => (runTests(), true) }, indentWithTab]),
+      Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (runTests(), true) }])),
+      keymap.of([indentWithTab]),
       theme.of(darkScheme.matches ? oneDark : []),
       EditorView.contentAttributes.of({ "aria-label": "Your solution (Python)", "data-testid": "editor" }),
       EditorView.updateListener.of((update) => {

@@ -1,0 +1,287 @@
+"""End to end: the built site in a real headless Chromium, used as a learner would use it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import zipfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from conftest import PROBLEMS, ROOT
+
+playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
+
+sys.path.insert(0, str(ROOT / "site"))
+from serve import make_server  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+FOLDER = PROBLEMS / "label-smoothing"
+SCENARIOS = Path(__file__).parent / "scenarios"
+BOOT_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "_site"
+    done = subprocess.run([sys.executable, "site/build.py", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def serve(folder: Path, isolated: bool):
+    server = make_server(folder, port=0, isolated=isolated)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site):
+    server = serve(built_site, isolated=True)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Learner:
+    """A fresh browser profile on the site; records every request that leaves 127.0.0.1."""
+
+    def __init__(self, browser, base_url: str, **context_options) -> None:
+        self.base_url = base_url
+        self.context = browser.new_context(**context_options)
+        self.external: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda dialog: dialog.accept())
+
+    def _route(self, route) -> None:
+        if urlparse(route.request.url).hostname in ("127.0.0.1", None) or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def open_problem(self, problem: str = "label-smoothing") -> None:
+        self.page.goto(f"{self.base_url}{problem}/index.html")
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        self.page.wait_for_selector('[data-testid="runtime-status"][data-state="ready"]', timeout=BOOT_TIMEOUT_MS)
+
+    def upload(self, path: Path) -> None:
+        self.page.set_input_files('[data-testid="upload"]', str(path))
+
+    def run_tests(self) -> dict[str, tuple[str, str]]:
+        """Click "Run tests" and return {test name: (status, message)} once the summary is in."""
+        self.page.evaluate("document.querySelector('[data-testid=summary]').removeAttribute('data-passed')")
+        self.page.click('[data-testid="run-tests"]')
+        return self.wait_results()
+
+    def wait_results(self) -> dict[str, tuple[str, str]]:
+        self.page.wait_for_selector('[data-testid="summary"][data-passed]', timeout=BOOT_TIMEOUT_MS)
+        rows = self.page.locator('[data-testid="test-result"]')
+        return {
+            row.get_attribute("data-name"): (row.get_attribute("data-status"), row.inner_text())
+            for row in rows.all()
+        }
+
+    def editor_text(self) -> str:
+        return self.page.locator(".cm-content").inner_text()
+
+
+@pytest.fixture
+def learner(browser, base_url):
+    learner = Learner(browser, base_url)
+    yield learner
+    assert learner.external == [], f"requests left 127.0.0.1: {learner.external}"
+    assert learner.errors == []
+    learner.context.close()
+
+
+def test_index_lists_the_problem(learner):
+    learner.page.goto(learner.base_url)
+    card = learner.page.locator('[data-testid="problem-card"][data-problem="label-smoothing"]')
+    assert "Label-smoothing cross-entropy" in card.inner_text()
+    assert "medium" in card.inner_text().lower()
+    card.locator("a").click()
+    learner.wait_ready()
+    assert learner.page.title().startswith("Label-smoothing cross-entropy")
+
+
+def test_math_is_typeset_and_stub_is_loaded(learner):
+    learner.open_problem()
+    assert learner.page.locator(".statement .katex").count() > 10
+    assert "$$" not in learner.page.locator(".statement").inner_text()
+    assert "raise NotImplementedError" in learner.editor_text()
+    status = learner.page.locator('[data-testid="runtime-status"]').inner_text()
+    assert "Python 3.13" in status
+
+
+def test_reference_solution_passes_every_test(learner):
+    learner.open_problem()
+    learner.upload(FOLDER / "solution.py")
+    results = learner.run_tests()
+    assert len(results) == 6 and {s for s, _ in results.values()} == {"pass"}
+    summary = learner.page.locator('[data-testid="summary"]')
+    assert summary.get_attribute("data-passed") == "5"
+    assert "Solved" in summary.inner_text()
+    assert learner.page.locator('[data-testid="solved"]').is_visible()
+    learner.page.goto(learner.base_url)
+    assert learner.page.locator('[data-problem="label-smoothing"] .solved-mark').is_visible()
+
+
+def test_stub_passes_none(learner):
+    learner.open_problem()
+    learner.upload(FOLDER / "solution.py")
+    learner.page.click('[data-testid="reset"]')  # the code differs from the stub: a confirm() asks first
+    assert "raise NotImplementedError" in learner.editor_text()
+    results = learner.run_tests()
+    assert len(results) == 6 and all(status == "error" for status, _ in results.values())
+    assert all("NotImplementedError" in message for _, message in results.values())
+    assert learner.page.locator('[data-testid="summary"]').get_attribute("data-passed") == "0"
+
+
+def test_wrong_solution_fails_the_expected_test_with_its_message(learner):
+    learner.open_problem()
+    learner.upload(FOLDER / "mutants" / "naive_softmax.py")
+    results = learner.run_tests()
+    status, message = results["Numerically stable for large logits"]
+    assert status == "fail" and "returned nan, not a finite number" in message
+    assert [s for s, _ in results.values()].count("pass") == 5
+
+
+def test_keyboard_shortcut_runs_the_tests(learner):
+    learner.open_problem()
+    learner.upload(FOLDER / "solution.py")
+    learner.page.locator(".cm-content").click()
+    learner.page.keyboard.press("Control+Enter")
+    assert {s for s, _ in learner.wait_results().values()} == {"pass"}
+
+
+def test_draft_survives_a_reload(learner):
+    learner.open_problem()
+    learner.page.locator(".cm-content").click()
+    learner.page.keyboard.press("Control+End")
+    learner.page.keyboard.type("\n# my draft 42")
+    learner.page.wait_for_selector('[data-testid="draft-state"]:has-text("Draft saved")')
+    learner.page.reload()
+    learner.wait_ready()
+    assert "# my draft 42" in learner.editor_text()
+
+
+def test_infinite_loop_is_stopped_and_a_later_run_passes(learner):
+    learner.open_problem()
+    learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
+    results = learner.run_tests()
+    status, message = results["Smoothing increases the loss of a confident, correct prediction"]
+    assert status == "error" and "time limit of 2 s" in message
+    assert [s for s, _ in results.values()].count("pass") == 5  # the other tests still ran
+    learner.upload(FOLDER / "solution.py")
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+
+
+def test_without_isolation_a_hung_worker_is_replaced(browser, built_site):
+    server = serve(built_site, isolated=False)
+    learner = Learner(browser, f"http://127.0.0.1:{server.server_port}/")
+    try:
+        learner.open_problem()
+        assert learner.page.evaluate("self.crossOriginIsolated") is False
+        learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
+        results = learner.run_tests()
+        status, message = results["Smoothing increases the loss of a confident, correct prediction"]
+        assert status == "error" and "Python was restarted" in message
+        assert [s for s, _ in results.values()].count("pass") == 5
+        learner.upload(FOLDER / "solution.py")
+        assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+        assert learner.external == []
+    finally:
+        learner.context.close()
+        server.shutdown()
+
+
+def test_deep_recursion_is_a_recursion_error_not_a_crash(learner):
+    learner.open_problem()
+    learner.upload(SCENARIOS / "recursion" / "submission.py")
+    results = learner.run_tests()
+    assert all(s == "error" and "RecursionError" in m for s, m in results.values())
+    learner.upload(FOLDER / "solution.py")
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+
+
+def test_broken_submission_says_where(learner):
+    learner.open_problem()
+    learner.upload(SCENARIOS / "syntax-error" / "submission.py")
+    learner.run_tests()
+    assert "SyntaxError on line 3" in learner.page.locator('[data-testid="summary"]').inner_text()
+
+
+def test_hints_are_revealed_one_at_a_time(learner):
+    learner.open_problem()
+    hints = learner.page.locator(".hint")
+    assert hints.count() == 3 and not hints.nth(0).is_visible()
+    learner.page.click('[data-testid="next-hint"]')
+    assert hints.nth(0).is_visible() and not hints.nth(1).is_visible()
+
+
+def test_public_example_shows_its_code_hidden_tests_do_not(learner):
+    learner.open_problem()
+    learner.upload(FOLDER / "solution.py")
+    learner.run_tests()
+    rows = learner.page.locator('[data-testid="test-result"]')
+    example = rows.filter(has_text="Worked example")
+    example.locator("summary", has_text="Show the test's code").click()
+    assert "t.call(logits, 2, 0.1)" in example.locator(".test-code").inner_text()
+    assert rows.locator(".test-code").count() == 1
+
+
+def test_readable_at_375_pixels_in_dark_mode(browser, base_url):
+    learner = Learner(browser, base_url, viewport={"width": 375, "height": 800}, color_scheme="dark")
+    try:
+        learner.open_problem()
+        width = learner.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375
+        background = learner.page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert sum(map(int, re.findall(r"\d+", background)[:3])) < 150  # a dark background
+    finally:
+        learner.context.close()
+
+
+def test_site_contains_no_reference_solution(built_site):
+    solutions = {p: p.read_text() for p in PROBLEMS.glob("*/solution.py")}
+    distinctive = {
+        line.strip() for text in solutions.values() for line in text.splitlines()
+        if len(line.strip()) > 12 and not line.strip().startswith(("import", "from", "def ", "return", '"""'))
+    }
+    assert distinctive
+    for path in built_site.rglob("*"):
+        if not path.is_file():
+            continue
+        texts = [path.read_bytes().decode("utf-8", "replace")]
+        if path.suffix == ".whl":
+            with zipfile.ZipFile(path) as wheel:
+                names = wheel.namelist()
+                assert not [n for n in names if "solution" in n or n.startswith("problems/")], names
+                if "harness" in path.name:
+                    texts += [wheel.read(n).decode("utf-8", "replace") for n in names]
+        for text in texts:
+            for line in distinctive:
+                assert line not in text, f"{path} contains a line of a reference solution: {line!r}"
+    assert not list(built_site.rglob("solution*"))
