@@ -14,7 +14,7 @@ import pytest
 
 from conftest import PROBLEMS, ROOT
 
-playwright = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api as playwright
 pytestmark = pytest.mark.browser
 
 sys.path.insert(0, str(ROOT / "site"))
@@ -285,3 +285,22 @@ def test_site_contains_no_reference_solution(built_site):
             for line in distinctive:
                 assert line not in text, f"{path} contains a line of a reference solution: {line!r}"
     assert not list(built_site.rglob("solution*"))
+
+
+def test_memory_bomb_is_a_memory_error(learner):
+    learner.open_problem()
+    learner.upload(SCENARIOS / "memory-bomb" / "submission.py")
+    results = learner.run_tests()
+    assert all(s == "error" and "MemoryError" in m for s, m in results.values())
+
+
+def test_fatal_error_replaces_the_worker_and_says_so(learner):
+    learner.open_problem()
+    learner.upload(Path(__file__).parent / "browser" / "fatal_error.py")
+    results = learner.run_tests()
+    status, message = results["Smoothing increases the loss of a confident, correct prediction"]
+    assert status == "error" and "Python crashed" in message and "restarted" in message
+    assert [s for s, _ in results.values()].count("pass") == 5
+    learner.wait_ready()
+    learner.upload(FOLDER / "solution.py")
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}

@@ -51,9 +51,13 @@ class Runtime {
     } else if (message.type === "fatal") {
       this.fail(message.message);
     } else if (run && message.runId === run.runId) {
-      if (message.type === "start") this.armTimer(run, message.data);
+      if (message.type === "start") {
+        run.current = message.data;
+        this.armTimer(run, message.data);
+      }
       if (message.type === "done") {
         clearTimeout(run.timer);
+        run.current = null;
         run.results.set(message.data.id, message.data);
         run.onResult(message.data);
       }
@@ -78,33 +82,43 @@ class Runtime {
   }
 
   armTimer(run, test) {
-    const limit = test.time_limit * 1000;
+    const overdue = `did not finish within the time limit of ${test.time_limit} s; Python was restarted`;
     run.timer = setTimeout(() => {
       if (this.interrupt) {
         Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
-        run.timer = setTimeout(() => this.restartAfterTimeout(run, test), INTERRUPT_GRACE_MS);
+        run.timer = setTimeout(() => this.replaceWorker(overdue), INTERRUPT_GRACE_MS);
       } else {
-        this.restartAfterTimeout(run, test);
+        this.replaceWorker(overdue);
       }
-    }, limit + 100);
+    }, test.time_limit * 1000 + 100);
   }
 
-  restartAfterTimeout(run, test) {
+  // A hung or crashed worker is replaced. The test it was running ends as an error and the
+  // remaining tests run on the new worker; a crash outside any test ends the whole run.
+  replaceWorker(reason) {
+    const run = this.pending;
+    this.worker.terminate();
+    this.start();
+    if (!run) return;
+    clearTimeout(run.timer);
+    const test = run.current;
+    run.current = null;
+    if (!test) {
+      this.finish(run, { status: "error", message: reason, output: "", tests: [] });
+      return;
+    }
     const result = {
-      id: test.id, name: test.name, status: "error", output: "", duration_ms: test.time_limit * 1000,
-      visibility: config.tests.find((t) => t.id === test.id)?.visibility,
-      message: `did not finish within the time limit of ${test.time_limit} s; Python was restarted`,
+      id: test.id, name: test.name, status: "error", output: "", duration_ms: 0,
+      visibility: config.tests.find((t) => t.id === test.id)?.visibility, message: reason,
     };
     run.results.set(test.id, result);
     run.onResult(result);
-    this.worker.terminate();
-    this.start();
-    this.send(run); // the remaining tests run on the fresh worker once it is ready
+    this.send(run);
   }
 
   finish(run, report) {
     this.pending = null;
-    this.onState("ready", "Ready", 1);
+    if (this.ready) this.onState("ready", "Ready", 1);
     // Tests run before a restart are merged with the rest, in the problem's order.
     report.tests = run.tests.map((t) => run.results.get(t.id)).filter(Boolean);
     const graded = report.tests.filter((t) => t.visibility !== "example");
@@ -113,11 +127,8 @@ class Runtime {
   }
 
   fail(message) {
-    this.worker.terminate();
-    const run = this.pending;
-    this.onState("error", `Python stopped: ${message}. Restarting…`, 0);
-    this.start();
-    if (run) this.send(run);
+    this.replaceWorker(`Python crashed (${message}) and was restarted`);
+    this.onState("error", `Python crashed and was restarted: ${message}`, 0);
   }
 }
 

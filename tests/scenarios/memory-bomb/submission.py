@@ -1,6 +1,3 @@
-import numpy as np
-
-
 def label_smoothing_loss(logits, target, alpha):
-    grid = np.ones((100_000, 100_000))  # 80 GB
-    return float(grid.sum())
+    hoard = [0.0] * 10**9  # 8 GB of pointers in CPython, 4 GB in WebAssembly: both over the limit
+    return float(len(hoard))
