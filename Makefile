@@ -12,7 +12,7 @@ SUBMISSION ?= problems/$(PROBLEM)/stub.py
 PYODIDE_WHEELHOUSE ?= $(if $(wildcard ../shared/pyodide-wheels),../shared/pyodide-wheels,)
 export PYODIDE_WHEELHOUSE
 
-.PHONY: help setup test grade expected site serve
+.PHONY: help setup test grade expected site serve bench-site check new
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -43,3 +43,12 @@ grade: setup  ## Grade a file: make grade PROBLEM=label-smoothing SUBMISSION=my.
 
 expected: setup  ## Recompute a problem's expected.json from its reference: make expected PROBLEM=...
 	$(PY) -m harness expected $(PROBLEM)
+
+bench-site: site  ## Benchmark the problem page against a bare Pyodide page (prints figures)
+	$(PY) tests/benchmarks/site.py
+
+check: site  ## Prove every problem sound, with parity against Pyodide under Node
+	$(PY) -m harness check --pyodide _site/pyodide
+
+new: setup  ## Scaffold a problem: make new PROBLEM=my-problem
+	$(PY) -m harness new $(PROBLEM)

@@ -11,9 +11,9 @@ import os
 import sys
 from pathlib import Path
 
-from . import expected, problem as problems, runner
+from . import check, expected, problem as problems, runner
 from .formats import FORMATS
-from .manifest import ProblemError
+from .manifest import ProblemError, parse_problem_id
 from .sandbox import ChildProcess
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
@@ -28,7 +28,7 @@ def find_problem(name: str) -> problems.Problem:
     """PROBLEM is a path to a problem folder, or an id under $HARNESS_PROBLEMS (default ./problems)."""
     path = Path(name)
     if not path.is_dir():
-        root = Path(os.environ.get(PROBLEMS_ENV, "problems"))
+        root = _problems_root()
         path = root / name
         if not path.is_dir():
             known = sorted(p.name for p in root.glob("*/") if (p / problems.MANIFEST).is_file()) if root.is_dir() else []
@@ -83,6 +83,58 @@ def _cmd_expected(args: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def _problems_root() -> Path:
+    return Path(os.environ.get(PROBLEMS_ENV, "problems"))
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    names = args.problems or sorted(p.name for p in _problems_root().glob("*/") if (p / problems.MANIFEST).is_file())
+    if not names:
+        raise UsageError(f"no problems found under {_problems_root()}/")
+    outcomes, broken = [], []
+    for name in names:
+        try:
+            outcomes.append(check.check(find_problem(name)))
+        except ProblemError as exc:
+            broken.append(f"{name}: FAILED\n  - {exc}")
+    if args.pyodide:
+        check.check_parity(outcomes, args.pyodide)
+    for text in [check.render(o) for o in outcomes] + broken:
+        print(text)
+    failed = broken + [o for o in outcomes if o.findings]
+    print(f"\n{len(names) - len(failed)} of {len(names)} problems are sound")
+    return EXIT_FAIL if failed else EXIT_PASS
+
+
+SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
+
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    problem_id = args.problem
+    if parse_problem_id(problem_id):
+        raise UsageError(f"'{problem_id}' {parse_problem_id(problem_id)}")
+    target = _problems_root() / problem_id
+    if target.exists():
+        raise UsageError(f"{target}: already exists")
+    values = {
+        "{id}": problem_id,
+        "{title}": problem_id.replace("-", " ").capitalize(),
+        "{function}": problem_id.replace("-", "_"),
+    }
+    for template in sorted(SCAFFOLD.rglob("*")):
+        if template.is_file() and "__pycache__" not in template.parts:
+            text = template.read_text(encoding="utf-8")
+            for placeholder, value in values.items():
+                text = text.replace(placeholder, value)
+            path = target / template.relative_to(SCAFFOLD)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    print(f"created {target}/ from the template. Replace every TODO (see AUTHORING.md), then:")
+    print(f"  make expected PROBLEM={problem_id}   # record the reference's outputs")
+    print(f"  make check                           # prove the problem sound")
+    return EXIT_PASS
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
         prog="python -m harness",
@@ -115,6 +167,24 @@ def parser() -> argparse.ArgumentParser:
     expected_cmd.add_argument("problem", metavar="PROBLEM")
     expected_cmd.add_argument("--check", action="store_true", help="only check that expected.json is up to date")
     expected_cmd.set_defaults(run=_cmd_expected)
+
+    check_cmd = commands.add_parser(
+        "check",
+        help="prove problems sound (reference, stub, mutants, examples, determinism, parity)",
+        description=check.__doc__.split("\n\n")[0].split(": ", 1)[1],
+    )
+    check_cmd.add_argument("problems", metavar="PROBLEM", nargs="*", help="default: every problem")
+    check_cmd.add_argument("--pyodide", type=Path, metavar="DIR",
+                           help="a built site's pyodide/ folder: also check parity with Pyodide under Node")
+    check_cmd.set_defaults(run=_cmd_check)
+
+    new_cmd = commands.add_parser(
+        "new", help="scaffold a new problem folder from the template",
+        description="Create problems/PROBLEM/ with a manifest, statement, stub, solution, tests and an "
+        "example mutant, full of TODO markers that `check` refuses until they are done.",
+    )
+    new_cmd.add_argument("problem", metavar="PROBLEM", help="the new problem's id, like 'softmax-temperature'")
+    new_cmd.set_defaults(run=_cmd_new)
     return main
 
 

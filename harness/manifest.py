@@ -47,7 +47,8 @@ def _text(value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
 
 
-def _problem_id(value: Any) -> str | None:
+def parse_problem_id(value: Any) -> str | None:
+    """Why `value` cannot be a problem id, or None when it can."""
     if not isinstance(value, str) or not _ID.match(value):
         return "must be lowercase words joined by '-' (like 'label-smoothing')"
     return None
@@ -87,7 +88,7 @@ def _returns(value: Any) -> str | None:
 
 
 _TOP = {
-    "id": (True, _problem_id),
+    "id": (True, parse_problem_id),
     "title": (True, _text),
     "difficulty": (True, _difficulty),
     "tags": (True, _tags),

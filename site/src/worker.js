@@ -35,7 +35,7 @@ async function boot({ indexURL, packages, bundleURL, interruptBuffer }) {
 
 function run({ runId, source, only }) {
   const onEvent = (kind, json) => postMessage({ type: kind, runId, data: JSON.parse(json) });
-  const report = browser.grade(source, only ?? null, onEvent);
+  const report = browser.grade(source, only, onEvent);  // undefined (not null) reaches Python as None
   postMessage({ type: "report", runId, report: JSON.parse(report) });
 }
 

@@ -1,0 +1,236 @@
+"""`python -m harness check`: prove each problem sound, or say which problem, file and what is wrong.
+
+For every problem: the manifest, statement and tests load; no TODO is left; each worked example in the
+statement gives what it promises when run on the reference; expected.json is what the reference
+computes; the reference passes every test, the stub none, every correct variant in `accepted/` all;
+every mutant in `mutants/` (one documented pitfall each) fails at least one hidden test; two runs give
+the same verdicts; and, given a built site, Pyodide under Node gives the same verdict test by test.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import expected, problem as problems, runner, statement, submission
+from .inprocess import InProcess
+from .manifest import ProblemError
+from .testing import HIDDEN
+
+TODO = re.compile(r"\bTODO\b")
+MUTANTS, ACCEPTED = "mutants", "accepted"
+NODE_RUNNER = Path(__file__).resolve().parent.parent / "site" / "src" / "node-runner.mjs"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A source the check grades, and what its verdict must be."""
+
+    label: str  # reference, stub, mutants/<name>.py, accepted/<name>.py
+    source: str
+    must: str  # pass | fail-all | be-caught
+
+
+@dataclass
+class Outcome:
+    problem: problems.Problem
+    findings: list[str] = field(default_factory=list)
+    verdicts: dict[str, dict[str, str]] = field(default_factory=dict)  # subject -> test id -> status
+    parity: str = "not checked (no built site)"
+
+    def find(self, file: str, message: str) -> None:
+        self.findings.append(f"{self.problem.origin}/{file}: {message}")
+
+
+def subjects(problem: problems.Problem) -> list[Subject]:
+    folder = problem.folder
+    found = [
+        Subject("reference", problem.files.get(problems.SOLUTION, ""), "pass"),
+        Subject("stub", problem.files[problems.STUB], "fail-all"),
+    ]
+    for kind, must in ((MUTANTS, "be-caught"), (ACCEPTED, "pass")):
+        for path in sorted((folder / kind).glob("*.py")) if folder else []:
+            found.append(Subject(f"{kind}/{path.name}", path.read_text(encoding="utf-8"), must))
+    return found
+
+
+def verdicts(report: runner.Report) -> dict[str, str]:
+    return {t.id: t.status for t in report.tests}
+
+
+def check(problem: problems.Problem) -> Outcome:
+    outcome = Outcome(problem)
+    _check_todo(outcome)
+    if problems.SOLUTION not in problem.files:
+        outcome.find(problems.SOLUTION, "missing: the reference solution is needed to prove the tests")
+        return outcome
+    _check_statement(outcome)
+    _check_expected(outcome)
+    for subject in subjects(problem):
+        first, second = _grade(problem, subject.source), _grade(problem, subject.source)
+        outcome.verdicts[subject.label] = verdicts(first)
+        if verdicts(first) != verdicts(second):
+            outcome.find(subject.label, f"not deterministic: {verdicts(first)} then {verdicts(second)}")
+        _judge(outcome, subject, first)
+    return outcome
+
+
+def _grade(problem: problems.Problem, source: str) -> runner.Report:
+    return runner.run(problem, source, InProcess())
+
+
+def _check_todo(outcome: Outcome) -> None:
+    folder = outcome.problem.folder
+    for path in sorted(folder.rglob("*")) if folder else []:
+        if path.is_file() and path.suffix in (".py", ".md", ".toml"):
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+                if TODO.search(line):
+                    outcome.find(str(path.relative_to(folder)), f"line {number}: a TODO is left: {line.strip()}")
+
+
+def _check_statement(outcome: Outcome) -> None:
+    problem = outcome.problem
+    try:
+        parsed = statement.parse(problem.files[problems.STATEMENT], f"{problem.origin}/{problems.STATEMENT}")
+    except ProblemError as exc:
+        outcome.findings.append(str(exc))
+        return
+    if not parsed.examples:
+        outcome.find(problems.STATEMENT, "has no worked example (a ```pycon block with >>> and its result)")
+    function, fault, _ = submission.load(problem.files[problems.SOLUTION], problem.manifest.entry)
+    if fault is not None:
+        outcome.find(problems.SOLUTION, fault.message)
+        return
+    for example in parsed.examples:
+        namespace = {"np": np, "numpy": np, "math": math, problem.manifest.entry.name: function}
+        try:
+            got = eval(example.call, namespace)  # noqa: S307 - the author's own statement
+        except Exception as exc:  # noqa: BLE001
+            outcome.find(problems.STATEMENT, f"line {example.line}: `{example.call}` raised {type(exc).__name__}: {exc}")
+            continue
+        if not _agrees(got, example.result):
+            outcome.find(
+                problems.STATEMENT,
+                f"line {example.line}: `{example.call}` gives {got!r} on the reference, "
+                f"but the statement says {example.result}",
+            )
+
+
+def _agrees(got: object, shown: str) -> bool:
+    """Whether `got` rounds to `shown`, to as many decimals as `shown` has."""
+    try:
+        want = np.asarray(ast.literal_eval(shown), dtype=np.float64)
+    except (ValueError, SyntaxError):
+        return repr(got) == shown
+    decimals = max((len(d) for d in re.findall(r"\.(\d+)", shown)), default=0)
+    try:
+        value = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return value.shape == want.shape and bool(np.all(np.abs(value - want) <= 0.5 * 10.0**-decimals + 1e-12))
+
+
+def _check_expected(outcome: Outcome) -> None:
+    problem = outcome.problem
+    try:
+        current = expected.is_current(problem)
+    except ProblemError as exc:
+        outcome.findings.append(str(exc))
+        return
+    if not current:
+        outcome.find(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `make expected PROBLEM={problem.id}`")
+
+
+def _judge(outcome: Outcome, subject: Subject, report: runner.Report) -> None:
+    hidden = {t.id: t for t in report.graded}
+    if subject.must == "pass":
+        failing = [f"'{t.name}' ({t.status}: {t.message})" for t in report.tests if t.status != runner.PASS]
+        if failing:
+            outcome.find(subject.label if subject.label != "reference" else problems.SOLUTION,
+                         "must pass every test but fails " + "; ".join(failing))
+    elif subject.must == "fail-all":
+        passing = [t.name for t in report.tests if t.status == runner.PASS]
+        if passing:
+            outcome.find(problems.STUB, f"must pass no test but passes {', '.join(passing)}")
+    else:
+        if not _one_line_docstring(subject.source):
+            outcome.find(subject.label, "needs a one-line docstring naming its pitfall")
+        if all(t.status == runner.PASS for t in hidden.values()):
+            outcome.find(subject.label, f"survives: no hidden test catches the mutant '{subject.label}' "
+                                        f"({_one_line_docstring(subject.source) or 'undocumented'})")
+
+
+def _one_line_docstring(source: str) -> str:
+    try:
+        doc = ast.get_docstring(ast.parse(source)) or ""
+    except SyntaxError:
+        return ""
+    return doc if doc and "\n" not in doc.strip() else ""
+
+
+# ---- Parity with Pyodide under Node -----------------------------------------------------------------
+
+def check_parity(outcomes: list[Outcome], pyodide_dir: Path) -> None:
+    """Grade every subject again inside Pyodide under Node; any differing verdict is a finding."""
+    runs, owners = [], []
+    for outcome in outcomes:
+        for subject in subjects(outcome.problem):
+            if subject.label in outcome.verdicts:
+                runs.append({"problem": outcome.problem.id, "source": subject.source})
+                owners.append((outcome, subject.label))
+    bundles = {o.problem.id: problems.bundle(o.problem) for o in outcomes}
+    done = subprocess.run(
+        ["node", str(NODE_RUNNER), str(pyodide_dir)],
+        input=json.dumps({"bundles": bundles, "runs": runs}), capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        raise ProblemError(f"parity: Pyodide under Node failed: {done.stderr.strip()[-2000:]}")
+    reports = json.loads(done.stdout)
+    same: dict[int, int] = {}
+    for (outcome, label), report in zip(owners, reports):
+        in_pyodide = {t["id"]: t["status"] for t in report["tests"] + report["examples"]}
+        if in_pyodide == outcome.verdicts[label]:
+            same[id(outcome)] = same.get(id(outcome), 0) + 1
+        else:
+            differing = {k: (outcome.verdicts[label].get(k), v) for k, v in in_pyodide.items()
+                         if outcome.verdicts[label].get(k) != v}
+            outcome.find(label, f"parity: CPython and Pyodide disagree (test: (CPython, Pyodide)): {differing}")
+    for outcome in outcomes:
+        total = len(outcome.verdicts)
+        outcome.parity = f"{same.get(id(outcome), 0)} of {total} sources give identical verdicts in Pyodide"
+
+
+# ---- Report -------------------------------------------------------------------------------------------
+
+def render(outcome: Outcome) -> str:
+    problem = outcome.problem
+    hidden = [t for t in problem.tests if t.visibility == HIDDEN]
+    mutants = {k: v for k, v in outcome.verdicts.items() if k.startswith(MUTANTS)}
+    lines = [f"{problem.id}: {'OK' if not outcome.findings else 'FAILED'}"]
+    if outcome.verdicts:
+        reference = outcome.verdicts.get("reference", {})
+        stub = outcome.verdicts.get("stub", {})
+        accepted = [k for k in outcome.verdicts if k.startswith(ACCEPTED)]
+        lines.append(
+            f"  reference passes {sum(s == 'pass' for s in reference.values())}/{len(reference)}, "
+            f"stub passes {sum(s == 'pass' for s in stub.values())}/{len(stub)}, "
+            f"{len(accepted)} correct variants, {len(mutants)} mutants; parity: {outcome.parity}"
+        )
+    if mutants:
+        lines.append("  which hidden test catches which mutant (x = caught):")
+        header = "".join(f" T{i + 1}" for i in range(len(hidden)))
+        width = max(len(m) for m in mutants)
+        lines.append(f"    {'':{width}}{header}")
+        for label, result in mutants.items():
+            cells = "".join(f" {'x' if result.get(t.id) != 'pass' else '.':>2}" for t in hidden)
+            lines.append(f"    {label:{width}}{cells}")
+        lines += [f"    T{i + 1} = {t.name}" for i, t in enumerate(hidden)]
+    lines += [f"  - {finding}" for finding in outcome.findings]
+    return "\n".join(lines)

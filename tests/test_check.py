@@ -1,0 +1,116 @@
+"""`python -m harness check` proves problems sound, and says which problem, file and what is wrong."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROBLEMS, ROOT
+
+PROBLEM_IDS = sorted(p.name for p in PROBLEMS.iterdir() if (p / "problem.toml").is_file())
+
+
+def check(root: Path, *problems: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HARNESS_PROBLEMS": str(root)}
+    return subprocess.run([sys.executable, "-m", "harness", "check", *problems],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    def copy(problem: str) -> Path:
+        shutil.copytree(PROBLEMS / problem, tmp_path / problem, ignore=shutil.ignore_patterns("__pycache__"))
+        return tmp_path / problem
+    return copy
+
+
+@pytest.mark.parametrize("problem", PROBLEM_IDS)
+def test_every_problem_is_sound(problem):
+    run = check(PROBLEMS, problem)
+    assert run.returncode == 0, run.stdout
+    assert f"{problem}: OK" in run.stdout
+
+
+def test_mutant_table_shows_which_test_catches_which_mutant():
+    run = check(PROBLEMS, "label-smoothing")
+    assert re.search(r"mutants/naive_softmax\.py\s+\.\s+\.\s+\.\s+\.\s+x", run.stdout), run.stdout
+    assert "T5 = Numerically stable for large logits" in run.stdout
+
+
+def test_without_the_large_logit_test_the_surviving_mutants_are_named(copy_of):
+    folder = copy_of("label-smoothing")
+    tests = folder / "tests.py"
+    source = tests.read_text()
+    start = source.index('@hidden("Numerically stable for large logits")')
+    tests.write_text(source[:start])
+    run = check(folder.parent, "label-smoothing")
+    assert run.returncode == 1
+    assert "no hidden test catches the mutant 'mutants/naive_softmax.py'" in run.stdout
+    assert "no hidden test catches the mutant 'mutants/log_epsilon.py'" in run.stdout
+    assert "mutants/ignores_alpha.py' (" not in run.stdout
+
+
+def test_a_scaffolded_problem_fails_until_its_todos_are_done(tmp_path):
+    env = {**os.environ, "HARNESS_PROBLEMS": str(tmp_path)}
+    made = subprocess.run([sys.executable, "-m", "harness", "new", "softmax-temperature"],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    run = check(tmp_path, "softmax-temperature")
+    assert run.returncode == 1
+    assert f"{tmp_path}/softmax-temperature/problem.toml: line 2: a TODO is left" in run.stdout
+    assert "statement.md: line 1: a TODO is left" in run.stdout
+
+
+def test_scaffolding_an_existing_problem_is_refused(cli):
+    run = cli("new", "label-smoothing")
+    assert run.returncode == 2 and "already exists" in run.stderr
+
+
+def test_a_worked_example_that_disagrees_with_the_reference_fails(copy_of):
+    folder = copy_of("label-smoothing")
+    statement = folder / "statement.md"
+    statement.write_text(statement.read_text().replace("\n0.6279\n", "\n0.6300\n"))
+    run = check(folder.parent, "label-smoothing")
+    assert run.returncode == 1
+    assert re.search(r"statement\.md: line \d+: `label_smoothing_loss\(np\.log\(\[0\.1, 0\.2, 0\.6, 0\.1\]\), 2, 0\.1\)` "
+                     r"gives 0\.6278\d+ on the reference, but the statement says 0\.6300", run.stdout), run.stdout
+
+
+def test_stale_expected_values_fail(copy_of):
+    folder = copy_of("label-smoothing")
+    expected = folder / "expected.json"
+    expected.write_text(expected.read_text().replace("5.50423918860024", "5.5"))
+    run = check(folder.parent, "label-smoothing")
+    assert run.returncode == 1 and "expected.json: out of date with solution.py" in run.stdout
+
+
+def test_a_stub_that_passes_a_test_fails(copy_of):
+    folder = copy_of("label-smoothing")
+    shutil.copy(folder / "solution.py", folder / "stub.py")
+    run = check(folder.parent, "label-smoothing")
+    assert run.returncode == 1 and "stub.py: must pass no test but passes" in run.stdout
+
+
+def test_a_mutant_without_a_docstring_fails(copy_of):
+    folder = copy_of("label-smoothing")
+    mutant = folder / "mutants" / "ignores_alpha.py"
+    mutant.write_text(mutant.read_text().split('"""', 2)[2])
+    run = check(folder.parent, "label-smoothing")
+    assert "mutants/ignores_alpha.py: needs a one-line docstring naming its pitfall" in run.stdout
+
+
+def test_a_malformed_problem_is_named_and_the_others_still_checked(copy_of):
+    folder = copy_of("label-smoothing")
+    shutil.copytree(folder, folder.parent / "broken")
+    manifest = folder.parent / "broken" / "problem.toml"
+    manifest.write_text(manifest.read_text().replace('id = "label-smoothing"', 'id = "broken"').replace("[entry]", "[entry]\nextra = 1"))
+    run = check(folder.parent)
+    assert run.returncode == 1
+    assert "broken/problem.toml: unknown key 'entry.extra'" in run.stdout
+    assert "label-smoothing: OK" in run.stdout
