@@ -29,7 +29,7 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed  ## Make .venv (Python 3.13, pinned) and node_modules
 
-test: setup  ## Run the whole test suite
+test: check  ## Run the whole test suite (after `make check`)
 	$(PY) -m pytest
 
 site: setup  ## Build the static site into _site/

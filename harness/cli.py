@@ -70,6 +70,9 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 
 
 def _cmd_expected(args: argparse.Namespace) -> int:
+    folder = Path(args.problem) if Path(args.problem).is_dir() else _problems_root() / args.problem
+    if not args.check and folder.is_dir() and not (folder / problems.EXPECTED).exists():
+        (folder / problems.EXPECTED).write_text("{}\n", encoding="utf-8")  # a new problem's first run
     problem = find_problem(args.problem)
     rendered = expected.render(expected.compute(problem))
     target = Path(problem.origin) / problems.EXPECTED

@@ -37,6 +37,17 @@ def test_every_problem_is_sound(problem):
     assert f"{problem}: OK" in run.stdout
 
 
+@pytest.mark.pyodide
+def test_pyodide_under_node_gives_the_same_verdicts_as_cpython(built_site):
+    env = {**os.environ, "HARNESS_PROBLEMS": str(PROBLEMS)}
+    run = subprocess.run([sys.executable, "-m", "harness", "check", "--pyodide", str(built_site / "pyodide")],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    parity = re.findall(r"parity: (\d+) of (\d+) sources give identical verdicts in Pyodide", run.stdout)
+    assert len(parity) == len(PROBLEM_IDS)
+    assert all(same == total and int(total) >= 6 for same, total in parity), parity
+
+
 def test_mutant_table_shows_which_test_catches_which_mutant():
     run = check(PROBLEMS, "label-smoothing")
     assert re.search(r"mutants/naive_softmax\.py\s+\.\s+\.\s+\.\s+\.\s+x", run.stdout), run.stdout

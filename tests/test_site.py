@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 import threading
 import zipfile
@@ -28,14 +27,6 @@ CHROMIUM_ARGS = [
 FOLDER = PROBLEMS / "label-smoothing"
 SCENARIOS = Path(__file__).parent / "scenarios"
 BOOT_TIMEOUT_MS = 60_000
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("site") / "_site"
-    done = subprocess.run([sys.executable, "site/build.py", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return out
 
 
 def serve(folder: Path, isolated: bool):
