@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
+# The Makefile's default, so that a bare `pytest` builds the site offline too.
+if not os.environ.get("PYODIDE_WHEELHOUSE") and (ROOT.parent / "shared" / "pyodide-wheels").is_dir():
+    os.environ["PYODIDE_WHEELHOUSE"] = str(ROOT.parent / "shared" / "pyodide-wheels")
 
 
 def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
