@@ -1,14 +1,22 @@
-"""The submission's side of CLI grading: limit this process, then answer load and call requests.
+"""One submission's process: confine it, then answer load and call requests over two pipes.
 
-Started by `harness.sandbox` as `python -I -m harness.child CONFIG`. It holds no tests, no expected
-values and no reference: only the submission's source and the arguments of each call.
+Forked by `harness.zygote`. It holds no tests, no expected values and no reference: only the
+submission's source and the arguments of each call. Confinement, strongest first:
+
+- as root: chroot into its own empty working folder, then run as an unprivileged uid of its own
+  (so it cannot read the problem or the repository, signal the grader, or fork: RLIMIT_NPROC is 1);
+- otherwise: chroot inside a new user namespace when the kernel allows unprivileged ones;
+- otherwise: only its own working folder as the current directory (reported to the grader).
+
+In every case: resource limits (CPU, address space, processes, open files, file size), a scrubbed
+environment, standard streams on /dev/null, every other file descriptor closed.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import resource
-import sys
+import signal
 
 from . import submission, wire
 from .manifest import Entry
@@ -22,21 +30,54 @@ _RLIMITS = {
 }
 
 
-def apply_limits(limits: dict[str, int]) -> None:
-    for name, value in limits.items():
+def confine(config: dict, keep: tuple[int, ...]) -> str:
+    """Confine this process as the module says; return a description of what was achieved."""
+    os.setsid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else []:
+        if int(name) > 2 and int(name) not in keep:
+            try:
+                os.close(int(name))
+            except OSError:
+                pass
+    workdir, uid = config["workdir"], config["uid"]
+    if os.geteuid() == 0:
+        os.chown(workdir, uid, uid)
+        os.chroot(workdir)
+        os.chdir("/")
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+        isolation = "chroot into its own folder, own unprivileged uid"
+    else:
+        try:
+            os.unshare(os.CLONE_NEWUSER | os.CLONE_NEWNS)
+            os.chroot(workdir)
+            os.chdir("/")
+            isolation = "chroot into its own folder inside a user namespace"
+        except (OSError, AttributeError):
+            os.chdir(workdir)
+            isolation = "its own working folder only (no chroot: not root and no user namespaces)"
+    os.environ.clear()
+    os.environ.update({"HOME": "/", "TMPDIR": "/", **config["env"]})
+    for name, value in config["limits"].items():
         resource.setrlimit(_RLIMITS[name], (value, value))
+    return isolation
 
 
-def serve(requests: int, replies: int) -> None:
+def serve(requests: int, replies: int, isolation: str) -> None:
     function, name = None, ""
-    wire.send(replies, {"ready": True})
+    wire.send(replies, {"ready": True, "isolation": isolation})
     while True:
         try:
             request = wire.receive(requests)
         except wire.ChannelClosed:
             return
         if request.get("op") == "load":
-            entry = Entry(**{**request["entry"], "params": tuple(request["entry"]["params"])})
+            entry = Entry(request["entry"]["name"], tuple(request["entry"]["params"]), request["entry"]["returns"])
             function, fault, output = submission.load(request["source"], entry)
             name = entry.name
             wire.send(replies, {"fault": fault and fault.to_dict(), "output": output})
@@ -47,13 +88,9 @@ def serve(requests: int, replies: int) -> None:
             return
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
-    apply_limits(config["limits"])
-    import numpy  # noqa: F401 - loaded before the clock starts, as every submission needs it
-
-    serve(config["requests"], config["replies"])
-
-
-if __name__ == "__main__":
-    main()
+def run(config: dict, requests: int, replies: int) -> None:
+    """The forked child's whole life; it never returns."""
+    try:
+        serve(requests, replies, confine(config, (requests, replies)))
+    finally:
+        os._exit(0)

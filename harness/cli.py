@@ -11,10 +11,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import check, expected, problem as problems, runner
-from .formats import FORMATS
+from . import batch, check, expected, problem as problems, runner
+from .formats import BATCH_FORMATS, FORMATS
 from .manifest import ProblemError, parse_problem_id
-from .sandbox import ChildProcess
+from .sandbox import Zygote
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
 PROBLEMS_ENV = "HARNESS_PROBLEMS"
@@ -39,34 +39,39 @@ def find_problem(name: str) -> problems.Problem:
 
 def read_submission(path: str) -> str | bytes:
     try:
-        data = Path(path).read_bytes()
+        return batch.read(Path(path))
     except IsADirectoryError:
         raise UsageError(f"{path}: is a folder, not a Python file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data
 
 
-def grade(problem: problems.Problem, path: str) -> runner.Report:
-    source = read_submission(path)
-    if isinstance(source, bytes):
-        return runner.unloadable(problem, f"{Path(path).name} is not UTF-8 text; save it as UTF-8")
-    with ChildProcess() as executor:
-        return runner.run(problem, source, executor)
-
-
-def _cmd_grade(args: argparse.Namespace) -> int:
-    problem = find_problem(args.problem)
-    report = grade(problem, args.submission)
-    text = FORMATS[args.format](report)
+def _write(args: argparse.Namespace, text: str) -> None:
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
-    return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    problem = find_problem(args.problem)
+    single = len(args.submissions) == 1 and not Path(args.submissions[0]).is_dir() and not args.shard
+    if single:
+        if args.format == "csv":
+            raise UsageError("--format csv is for batches (several submissions or a folder)")
+        source = read_submission(args.submissions[0])
+        with Zygote() as zygote:
+            report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
+        _write(args, FORMATS[args.format](report))
+        return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
+    try:
+        paths = batch.shard(batch.collect(args.submissions), args.shard)
+    except batch.BatchError as exc:
+        raise UsageError(str(exc)) from None
+    with Zygote() as zygote:
+        graded = batch.grade_all(problem, paths, args.jobs, zygote)
+    _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded)))
+    return EXIT_PASS if all(g.report.status == runner.PASS for g in graded) else EXIT_FAIL
 
 
 def _cmd_expected(args: argparse.Namespace) -> int:
@@ -152,13 +157,18 @@ def parser() -> argparse.ArgumentParser:
 
     grade_cmd = commands.add_parser(
         "grade",
-        help="grade a submission",
-        description="Grade SUBMISSION against PROBLEM's tests. The submission runs in a separate, "
-        "limited process; the tests and their verdicts stay in this one.",
+        help="grade one submission, or a batch",
+        description="Grade each SUBMISSION against PROBLEM's tests. Every submission runs in a process of "
+        "its own, confined and limited; the tests and their verdicts stay in this one. One file gives one "
+        "report; several files or folders (every .py inside) give one record per submission and a summary.",
     )
     grade_cmd.add_argument("problem", metavar="PROBLEM", help="problem id (e.g. label-smoothing) or folder")
-    grade_cmd.add_argument("submission", metavar="SUBMISSION.py", help="the Python file to grade")
-    grade_cmd.add_argument("--format", choices=sorted(FORMATS), default="text", help="report format (default: text)")
+    grade_cmd.add_argument("submissions", metavar="SUBMISSION", nargs="+", help="Python files or folders of them")
+    grade_cmd.add_argument("--format", choices=sorted(BATCH_FORMATS), default="text",
+                           help="report format (default: text; csv for batches only)")
+    grade_cmd.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                           help="submissions graded at a time (default: the number of CPUs)")
+    grade_cmd.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based) of the sorted submissions")
     grade_cmd.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     grade_cmd.set_defaults(run=_cmd_grade)
 

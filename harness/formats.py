@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
 
-from .runner import ERROR, FAIL, PASS, Report, TestResult
+from .runner import ERROR, FAIL, PASS, SCHEMA_VERSION, Report, TestResult
 
 _MARK = {PASS: "PASS", FAIL: "FAIL", ERROR: "ERROR"}
 
@@ -77,3 +79,46 @@ def _junit_suite(parent: ET.Element, name: str, tests: list[TestResult], error: 
 
 
 FORMATS = {"text": as_text, "json": as_json, "junit": as_junit}
+
+
+# ---- Batches: one record per submission, and a summary ----------------------------------------------
+
+def batch_json(problem: str, graded: list, summary: dict) -> str:
+    records = [{"submission": g.submission, **g.report.to_dict()} for g in graded]
+    data = {"version": SCHEMA_VERSION, "problem": problem, "summary": summary, "submissions": records}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def batch_text(problem: str, graded: list, summary: dict) -> str:
+    lines = [f"{g.submission}: {g.report.status.upper()} - {g.report.message}" for g in graded]
+    lines.append(
+        f"{problem}: {summary['submissions']} submissions: {summary['passed']} passed, {summary['failed']} failed, "
+        f"{summary['errored']} could not be loaded, {summary['hit_limit']} hit a limit"
+    )
+    lines += [f"  {t['pass_rate']:7.1%}  {t['name']}" for t in summary["tests"]]
+    return "\n".join(lines) + "\n"
+
+
+def batch_csv(problem: str, graded: list, summary: dict) -> str:
+    """One row per submission: its verdict, counts, and each hidden test's status."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    test_ids = [t["id"] for t in summary["tests"]]
+    writer.writerow(["submission", "status", "passed", "failed", "errors", "hit_limit", "message", *test_ids])
+    for g in graded:
+        statuses = {t.id: t.status for t in g.report.graded}
+        writer.writerow([g.submission, g.report.status, g.report.count(PASS), g.report.count(FAIL),
+                         g.report.count(ERROR), int(g.hit_limit), g.report.message, *(statuses.get(i, "") for i in test_ids)])
+    return out.getvalue()
+
+
+def batch_junit(problem: str, graded: list, summary: dict) -> str:
+    """One test suite per submission, named after it."""
+    suites = ET.Element("testsuites", name=problem, tests=str(sum(len(g.report.graded) for g in graded)))
+    for g in graded:
+        _junit_suite(suites, g.submission, g.report.graded, g.report.message if g.report.status == ERROR else "")
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+BATCH_FORMATS = {"text": batch_text, "json": batch_json, "junit": batch_junit, "csv": batch_csv}

@@ -39,6 +39,7 @@ class TestResult:
     message: str = ""
     output: str = ""
     duration_ms: float = 0.0
+    fault: str = ""  # for errors: how the submission failed (raised, timeout, crashed, ...)
 
     def to_dict(self) -> dict:
         return {
@@ -153,9 +154,10 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     except (TestFailure, WrongResult) as exc:
         result.status, result.message = FAIL, str(exc) or "the check failed"
     except SubmissionFault as exc:
-        result.status, result.message = ERROR, exc.fault.message
+        result.status, result.message, result.fault = ERROR, exc.fault.message, exc.fault.kind
     except KeyboardInterrupt:  # the browser's time limit, landing in the test's own code
         result.status, result.message = ERROR, f"did not finish within the time limit of {limit:g} s"
+        result.fault = "timeout"
     except AssertionError as exc:
         result.status, result.message = FAIL, str(exc) or "an assertion in the test failed"
     except Exception as exc:  # noqa: BLE001 - a broken test is reported, never raised

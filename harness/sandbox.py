@@ -1,19 +1,24 @@
-"""Running a submission in a separate, limited process: the CLI's executor.
+"""Running submissions in separate, confined processes: the CLI's executor.
 
-The parent keeps the tests, the expected values and every verdict; the child (`harness.child`) only
-imports the submission and calls its function on the arguments it is sent. Replies come over a
-dedicated pipe, never from the child's stdout, and a missing, late or malformed reply is a fault.
+The grading process keeps the tests, the expected values and every verdict. Each submission runs in a
+process forked from a clean zygote (`harness.zygote`) and confined by `harness.child`; it only imports
+the submission and calls its function on the arguments it is sent. Replies come over a dedicated pipe,
+never from the child's stdout; a missing, late or malformed reply is a fault, and the child's exit
+status is never consulted.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,30 +27,90 @@ from .manifest import Entry
 from .submission import Fault
 
 STARTUP_TIMEOUT = 30.0
-# Threads' stacks and buffers count against the address-space limit, so BLAS runs single-threaded.
+# Threads' stacks and buffers count against the address-space limit, so BLAS runs single-threaded:
+# measured, the zygote maps 106 MB with one OpenBLAS thread, 138 MB with two, more with more cores.
 _PINNED_THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
 # Some processors need these for OpenBLAS to pick a working kernel; they carry no secrets.
-_PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
+_PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# Each child runs as a uid of its own (when the grader is root), so RLIMIT_NPROC = 1 forbids forking
+# and nothing else on the machine shares its identity.
+_UID_BASE, _UID_SLOTS = 200_000, 10_000
 
 
 @dataclass(frozen=True)
 class Limits:
-    cpu_seconds: int = 20
+    cpu_seconds: int = 30
     address_space: int = 1024 * 1024 * 1024
-    processes: int = 64
-    open_files: int = 64
+    processes: int = 1
+    open_files: int = 16
     file_size: int = 1024 * 1024
 
 
-class ChildProcess:
-    """An `Executor` whose submission lives in a child process; a dead child is replaced on demand."""
+class Zygote:
+    """The fork server: one per grading run, shared by every submission (thread-safe)."""
 
-    def __init__(self, limits: Limits = Limits()) -> None:
+    def __init__(self) -> None:
+        grader_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._folder = tempfile.mkdtemp(prefix="harness-")
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **_PINNED_THREADS}
+        env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "harness.zygote", str(zygote_end.fileno())],
+            cwd=self._folder, env=env, pass_fds=(zygote_end.fileno(),),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        zygote_end.close()
+        self._socket = grader_end
+        self._socket.settimeout(STARTUP_TIMEOUT)
+        self._lock = threading.Lock()
+        self._uids = itertools.cycle(range(_UID_BASE, _UID_BASE + _UID_SLOTS))
+        self._env = {k: v for k, v in env.items() if k != "PATH"}
+        if not self._socket.recv(1024):
+            raise RuntimeError("the process that runs submissions could not start")
+
+    def spawn(self, limits: Limits) -> tuple[int, int, int, str]:
+        """Fork a confined child; return its pid, the request and reply pipe ends, and its folder."""
+        workdir = tempfile.mkdtemp(prefix="submission-", dir=self._folder)
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        try:
+            with self._lock:
+                config = {"workdir": workdir, "uid": next(self._uids), "limits": asdict(limits), "env": self._env}
+                socket.send_fds(self._socket, [json.dumps(config).encode()], [request_read, reply_write])
+                pid = json.loads(self._socket.recv(1024))["pid"]
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        return pid, request_write, reply_read, workdir
+
+    def close(self) -> None:
+        self._socket.close()
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> "Zygote":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ForkedChild:
+    """An `Executor` whose submission lives in a confined child; a dead child is replaced on demand."""
+
+    def __init__(self, zygote: Zygote, limits: Limits = Limits()) -> None:
+        self._zygote = zygote
         self._limits = limits
-        self._process: subprocess.Popen | None = None
+        self._pid = 0
         self._requests = self._replies = -1
-        self._folder: str | None = None
+        self._workdir = ""
         self._loaded: tuple[str, Entry, float] | None = None
+        self.isolation = ""
 
     def load(self, source: str, entry: Entry, timeout: float = 10.0) -> tuple[Fault | None, str]:
         self._loaded = (source, entry, timeout)
@@ -59,7 +124,7 @@ class ChildProcess:
         return (Fault.from_dict(reply["fault"]) if reply.get("fault") else None), _text(reply.get("output"))
 
     def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
-        if self._process is None:
+        if not self._pid:
             assert self._loaded is not None, "load() a submission before calling it"
             fault, _ = self.load(*self._loaded)
             if fault is not None:
@@ -72,18 +137,21 @@ class ChildProcess:
         return reply.get("value"), None, _text(reply.get("output"))
 
     def close(self) -> None:
-        if self._process is not None:
-            _kill(self._process)
-            self._process = None
+        if self._pid:
+            try:
+                os.killpg(self._pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            self._pid = 0
         for fd in (self._requests, self._replies):
             if fd >= 0:
                 os.close(fd)
         self._requests = self._replies = -1
-        if self._folder:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+        if self._workdir:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = ""
 
-    def __enter__(self) -> "ChildProcess":
+    def __enter__(self) -> "ForkedChild":
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -91,30 +159,13 @@ class ChildProcess:
 
     def _start(self) -> Fault | None:
         self.close()
-        self._folder = tempfile.mkdtemp(prefix="harness-submission-")
-        request_read, request_write = os.pipe()
-        reply_read, reply_write = os.pipe()
-        config = {"requests": request_read, "replies": reply_write, "limits": asdict(self._limits)}
-        env = {"PATH": "/usr/bin:/bin", "HOME": self._folder, "TMPDIR": self._folder, **_PINNED_THREADS}
-        env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "harness.child", json.dumps(config)],
-            cwd=self._folder,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(request_read, reply_write),
-            start_new_session=True,
-        )
-        os.close(request_read)
-        os.close(reply_write)
-        self._requests, self._replies = request_write, reply_read
+        self._pid, self._requests, self._replies, self._workdir = self._zygote.spawn(self._limits)
         try:
-            wire.receive(self._replies, STARTUP_TIMEOUT)
+            ready = wire.receive(self._replies, STARTUP_TIMEOUT)
         except (wire.ChannelClosed, wire.ChannelTimeout):
             self.close()
             return Fault("crashed", "the process that runs submissions could not start")
+        self.isolation = str(ready.get("isolation", ""))
         return None
 
     def _exchange(self, request: dict, timeout: float) -> tuple[dict, Fault | None]:
@@ -125,30 +176,13 @@ class ChildProcess:
             self.close()
             return {}, Fault("timeout", "took longer than the time limit")
         except (wire.ChannelClosed, OSError):
-            process = self._process
             self.close()
-            return {}, Fault("crashed", f"the process running your code died{_how(process)}")
+            return {}, Fault(
+                "crashed",
+                "the process running your code died (os._exit(), a crash, or a resource limit: "
+                "1 GiB of memory, CPU time)",
+            )
 
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _kill(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
-
-
-def _how(process: subprocess.Popen | None) -> str:
-    code = process.returncode if process is not None else None
-    if code is None or code == 0:
-        return " (did it call os._exit()?)"
-    if code < 0:
-        name = signal.Signals(-code).name
-        hint = {"SIGKILL": " (over the memory or CPU limit?)", "SIGXCPU": " (over the CPU time limit)",
-                "SIGSEGV": " (a crash in native code, or a stack overflow)"}.get(name, "")
-        return f", killed by {name}{hint}"
-    return f" with exit status {code}"

@@ -60,7 +60,9 @@ def test_problem_may_be_a_folder_path(cli, tmp_path):
     [
         (["grade", "no-such-problem", SOLUTION], "unknown problem 'no-such-problem' (known problems: "),
         (["grade", "label-smoothing", "missing.py"], "missing.py: cannot be read: No such file or directory"),
-        (["grade", "label-smoothing", str(ROOT / "problems")], "is a folder, not a Python file"),
+        (["grade", "label-smoothing", SOLUTION, "--shard", "3/2"], "--shard 3/2: i must be between 1 and n"),
+        (["grade", "label-smoothing", SOLUTION, "--shard", "half"], "--shard takes i/n, like 2/8 (got 'half')"),
+        (["grade", "label-smoothing", SOLUTION, "missing.py"], "missing.py: no such file or folder"),
     ],
 )
 def test_grading_that_cannot_run_exits_2_with_one_line(cli, args, reason):
@@ -94,7 +96,8 @@ def test_help_explains_commands_and_exit_codes(cli):
     assert run.returncode == 0
     assert "grade" in run.stdout and "exit status: 0 all tests passed" in run.stdout
     grade_help = cli("grade", "--help").stdout
-    assert "--format {json,junit,text}" in grade_help
+    assert "--format {csv,json,junit,text}" in grade_help
+    assert "--jobs N" in grade_help and "--shard i/n" in grade_help
 
 
 def test_expected_check_accepts_the_checked_in_data(cli):
