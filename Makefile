@@ -12,7 +12,7 @@ SUBMISSION ?= problems/$(PROBLEM)/stub.py
 PYODIDE_WHEELHOUSE ?= $(if $(wildcard ../shared/pyodide-wheels),../shared/pyodide-wheels,)
 export PYODIDE_WHEELHOUSE
 
-.PHONY: help setup test grade expected site serve bench-site check new
+.PHONY: help setup test grade expected site serve bench-site bench-grade check new
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -52,3 +52,6 @@ check: site  ## Prove every problem sound, with parity against Pyodide under Nod
 
 new: setup  ## Scaffold a problem: make new PROBLEM=my-problem
 	$(PY) -m harness new $(PROBLEM)
+
+bench-grade: setup  ## Benchmark batch grading against one process per submission (prints figures)
+	$(PY) tests/benchmarks/grade.py

@@ -39,7 +39,7 @@ def collect(paths: list[str]) -> list[Path]:
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found.update(p for p in path.rglob("*.py") if p.is_file())
+            found.update(p for p in path.rglob("*.py") if p.is_file() or p.is_symlink())
         elif path.exists() or path.is_symlink():
             found.add(path)
         else:

@@ -7,15 +7,10 @@ through `on_event(kind, json_text)`, a JavaScript function.
 from __future__ import annotations
 
 import json
-import sys
 from typing import Callable
 
-from . import problem, runner
+from . import problem, runner, submission
 from .inprocess import InProcess
-
-# Deep recursion must end as a RecursionError, not as a fatal overflow of the browser's own stack.
-# Chromium's worker stack holds well over this many Python frames (tests/test_site.py checks it).
-RECURSION_LIMIT = 800
 
 _problem: problem.Problem | None = None
 
@@ -23,7 +18,9 @@ _problem: problem.Problem | None = None
 def prepare(bundle_json: str) -> None:
     global _problem
     _problem = problem.from_bundle(bundle_json)
-    sys.setrecursionlimit(RECURSION_LIMIT)
+    # Deep recursion must end as a RecursionError, not as a fatal overflow of the worker's stack
+    # (tests/test_site.py checks that Chromium's worker holds this depth).
+    submission.cap_recursion()
 
 
 def grade(source: str, only: list[str] | None, on_event: Callable[[str, str], None]) -> str:

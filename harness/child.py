@@ -65,12 +65,13 @@ def confine(config: dict, keep: tuple[int, ...]) -> str:
     os.environ.update({"HOME": "/", "TMPDIR": "/", **config["env"]})
     for name, value in config["limits"].items():
         resource.setrlimit(_RLIMITS[name], (value, value))
+    submission.cap_recursion()
     return isolation
 
 
 def serve(requests: int, replies: int, isolation: str) -> None:
     function, name = None, ""
-    wire.send(replies, {"ready": True, "isolation": isolation})
+    wire.send(replies, {"ready": True, "pid": os.getpid(), "isolation": isolation})
     while True:
         try:
             request = wire.receive(requests)

@@ -7,6 +7,7 @@ as KeyboardInterrupt and is reported as a timeout.
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any, Callable
 
 from . import submission
@@ -28,3 +29,6 @@ class InProcess:
         assert self._function is not None, "load() a submission before calling it"
         # A copy, so a submission that changes its inputs in place cannot change the tests' data.
         return submission.call(self._function, copy.deepcopy(args), self._name)
+
+    def clock(self) -> float:
+        return time.perf_counter()

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -27,6 +28,13 @@ from .manifest import Entry
 from .submission import Fault
 
 STARTUP_TIMEOUT = 30.0
+# Time limits are charged in the child's CPU time, so that a verdict does not depend on how busy the
+# machine is; a child that sleeps, or is starved, is still stopped after this many times its limit.
+WALL_FACTOR = 4
+FAST_WAIT = 0.05
+# Once a reply starts arriving, the rest of it must follow within this.
+REPLY_TIMEOUT = 10.0
+_TICKS = os.sysconf("SC_CLK_TCK")
 # Threads' stacks and buffers count against the address-space limit, so BLAS runs single-threaded:
 # measured, the zygote maps 106 MB with one OpenBLAS thread, 138 MB with two, more with more cores.
 _PINNED_THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
@@ -62,15 +70,19 @@ class Zygote:
         )
         zygote_end.close()
         self._socket = grader_end
-        self._socket.settimeout(STARTUP_TIMEOUT)
         self._lock = threading.Lock()
         self._uids = itertools.cycle(range(_UID_BASE, _UID_BASE + _UID_SLOTS))
         self._env = {k: v for k, v in env.items() if k != "PATH"}
+        self._socket.settimeout(STARTUP_TIMEOUT)
         if not self._socket.recv(1024):
             raise RuntimeError("the process that runs submissions could not start")
+        self._socket.settimeout(None)
 
-    def spawn(self, limits: Limits) -> tuple[int, int, int, str]:
-        """Fork a confined child; return its pid, the request and reply pipe ends, and its folder."""
+    def spawn(self, limits: Limits) -> tuple[int, int, str]:
+        """Fork a confined child; return the request and reply pipe ends, and its folder.
+
+        The child's first message on the reply pipe says it is ready and gives its pid.
+        """
         workdir = tempfile.mkdtemp(prefix="submission-", dir=self._folder)
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
@@ -78,11 +90,10 @@ class Zygote:
             with self._lock:
                 config = {"workdir": workdir, "uid": next(self._uids), "limits": asdict(limits), "env": self._env}
                 socket.send_fds(self._socket, [json.dumps(config).encode()], [request_read, reply_write])
-                pid = json.loads(self._socket.recv(1024))["pid"]
         finally:
             os.close(request_read)
             os.close(reply_write)
-        return pid, request_write, reply_read, workdir
+        return request_write, reply_read, workdir
 
     def close(self) -> None:
         self._socket.close()
@@ -110,6 +121,7 @@ class ForkedChild:
         self._requests = self._replies = -1
         self._workdir = ""
         self._loaded: tuple[str, Entry, float] | None = None
+        self._spent = 0.0  # CPU seconds of this submission's children that have ended
         self.isolation = ""
 
     def load(self, source: str, entry: Entry, timeout: float = 10.0) -> tuple[Fault | None, str]:
@@ -136,12 +148,29 @@ class ForkedChild:
             return None, Fault.from_dict(reply["fault"]), _text(reply.get("output"))
         return reply.get("value"), None, _text(reply.get("output"))
 
+    def clock(self) -> float:
+        return self._spent + self._child_cpu()
+
+    def _child_cpu(self) -> float:
+        """The running child's CPU seconds (0 when there is none, or /proc cannot tell)."""
+        if not self._pid:
+            return 0.0
+        try:
+            with open(f"/proc/{self._pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+
     def close(self) -> None:
         if self._pid:
-            try:
-                os.killpg(self._pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            self._spent += self._child_cpu()
+            for kill in (os.killpg, os.kill):  # the group, or the child if it died before setsid
+                try:
+                    kill(self._pid, signal.SIGKILL)
+                    break
+                except (ProcessLookupError, PermissionError):
+                    pass
             self._pid = 0
         for fd in (self._requests, self._replies):
             if fd >= 0:
@@ -159,10 +188,11 @@ class ForkedChild:
 
     def _start(self) -> Fault | None:
         self.close()
-        self._pid, self._requests, self._replies, self._workdir = self._zygote.spawn(self._limits)
+        self._requests, self._replies, self._workdir = self._zygote.spawn(self._limits)
         try:
             ready = wire.receive(self._replies, STARTUP_TIMEOUT)
-        except (wire.ChannelClosed, wire.ChannelTimeout):
+            self._pid = int(ready["pid"])
+        except (wire.ChannelClosed, wire.ChannelTimeout, KeyError, TypeError, ValueError):
             self.close()
             return Fault("crashed", "the process that runs submissions could not start")
         self.isolation = str(ready.get("isolation", ""))
@@ -171,7 +201,8 @@ class ForkedChild:
     def _exchange(self, request: dict, timeout: float) -> tuple[dict, Fault | None]:
         try:
             wire.send(self._requests, request)
-            return wire.receive(self._replies, timeout), None
+            self._await_reply(timeout)
+            return wire.receive(self._replies, REPLY_TIMEOUT), None
         except wire.ChannelTimeout:
             self.close()
             return {}, Fault("timeout", "took longer than the time limit")
@@ -182,6 +213,25 @@ class ForkedChild:
                 "the process running your code died (os._exit(), a crash, or a resource limit: "
                 "1 GiB of memory, CPU time)",
             )
+
+
+    def _await_reply(self, budget: float) -> None:
+        """Wait until the reply starts; raise ChannelTimeout once `budget` CPU seconds are spent.
+
+        Most calls answer within milliseconds, so CPU time is only read for the slow ones, counting
+        the first FAST_WAIT seconds as spent in full.
+        """
+        if wire.readable(self._replies, min(budget, FAST_WAIT)):
+            return
+        cpu_start = self._child_cpu() - FAST_WAIT
+        wall_deadline = time.monotonic() + budget * WALL_FACTOR - FAST_WAIT
+        while True:
+            cpu_left = budget - (self._child_cpu() - cpu_start)
+            wall_left = wall_deadline - time.monotonic()
+            if cpu_left <= 0 or wall_left <= 0:
+                raise wire.ChannelTimeout()
+            if wire.readable(self._replies, min(cpu_left, wall_left, 0.05 + cpu_left / 4)):
+                return
 
 
 def _text(value: Any) -> str:

@@ -20,6 +20,9 @@ from .plain import encode
 
 FILENAME = "submission.py"
 OUTPUT_LIMIT = 4_000
+# The deepest recursion learner code may ask for, wherever it runs: deep enough for honest recursive
+# solutions, shallow enough to end as RecursionError in a browser worker's stack, and quickly.
+MAX_RECURSION = 1_000
 
 
 @dataclass(frozen=True)
@@ -54,13 +57,15 @@ class BoundedOutput(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
-        text = str(text)
-        room = self._limit - self._kept
-        if room > 0:
-            self._parts.append(text[:room])
-            self._kept += min(room, len(text))
-        self.dropped += max(0, len(text) - max(room, 0))
-        return len(text)
+        size = len(text)
+        if self._kept >= self._limit:  # the common case in a flood: only count
+            self.dropped += size
+            return size
+        kept = text[: self._limit - self._kept]
+        self._parts.append(kept)
+        self._kept += len(kept)
+        self.dropped += size - len(kept)
+        return size
 
     def getvalue(self) -> str:
         text = "".join(self._parts)
@@ -84,6 +89,17 @@ def captured_output() -> Iterator[BoundedOutput]:
             yield buffer
         finally:
             sys.stdout, sys.stderr = saved
+
+
+def cap_recursion() -> None:
+    """Limit recursion to MAX_RECURSION, and keep learner code from lifting the limit."""
+    sys.setrecursionlimit(MAX_RECURSION)
+    builtin = sys.setrecursionlimit
+
+    def setrecursionlimit(limit: int) -> None:
+        builtin(min(int(limit), MAX_RECURSION))
+
+    sys.setrecursionlimit = setrecursionlimit
 
 
 def _learner_line(exc: BaseException) -> int | None:

@@ -49,6 +49,11 @@ def receive(fd: int, timeout: float | None = None) -> dict:
     return message
 
 
+def readable(fd: int, timeout: float) -> bool:
+    """Whether something (a message, or the end of the channel) can be read within `timeout`."""
+    return bool(select.select([fd], [], [], max(timeout, 0))[0])
+
+
 def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
     chunks, got = [], 0
     while got < size:

@@ -5,8 +5,9 @@ anywhere near it: it holds no tests, no expected values and no reference, so nei
 Forking it costs milliseconds where starting Python and importing NumPy costs a tenth of a second.
 
 Protocol over the SOCK_SEQPACKET socket FD: the grader sends a JSON config with two file descriptors
-attached (the child's request and reply pipes); the zygote forks, the child confines itself and serves
-(`harness.child`), and the zygote answers {"pid": PID}. Children are reaped automatically.
+attached (the child's request and reply pipes); the zygote forks, and the child confines itself and
+serves (`harness.child`), its first reply naming its pid. The zygote never answers, so spawning costs
+the grader one send. Children are reaped automatically.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ def serve(control: socket.socket) -> None:
             child.run(json.loads(message), *fds)  # never returns
         for fd in fds:
             os.close(fd)
-        control.send(json.dumps({"pid": pid}).encode())
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ print("loading my solution")
 
 
 def label_smoothing_loss(logits, target, alpha):
-    for i in range(100_000):
+    for i in range(5_000):
         print("debug line", i)
     z = np.asarray(logits, dtype=float)
     log_p = z - z.max() - np.log(np.exp(z - z.max()).sum())
