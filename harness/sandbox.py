@@ -206,8 +206,10 @@ class ForkedChild:
         except wire.ChannelTimeout:
             self.close()
             return {}, Fault("timeout", "took longer than the time limit")
-        except (wire.ChannelClosed, OSError):
+        except (wire.ChannelClosed, OSError) as exc:
             self.close()
+            if isinstance(exc, wire.ChannelClosed) and not exc.ended:
+                return {}, Fault("crashed", f"your code wrote into the grader's channel ({exc}); it was stopped")
             return {}, Fault(
                 "crashed",
                 "the process running your code died (os._exit(), a crash, or a resource limit: "

@@ -20,7 +20,11 @@ _HEADER = struct.Struct(">I")
 
 
 class ChannelClosed(Exception):
-    """The other side closed the pipe, sent too much, or sent something that is not a message."""
+    """The other side closed the pipe (`ended`), sent too much, or sent something that is not a message."""
+
+    def __init__(self, reason: str, ended: bool = False) -> None:
+        super().__init__(reason)
+        self.ended = ended
 
 
 class ChannelTimeout(Exception):
@@ -63,7 +67,7 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
                 raise ChannelTimeout()
         chunk = os.read(fd, min(size - got, 1 << 20))
         if not chunk:
-            raise ChannelClosed("the other side closed the channel")
+            raise ChannelClosed("the other side closed the channel", ended=True)
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)

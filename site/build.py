@@ -237,7 +237,7 @@ def tracks(all_problems: list[problems.Problem]) -> list[dict]:
     return [
         {
             "title": name.replace("-", " ").capitalize(),
-            "problems": sorted(members, key=lambda m: (m.order, DIFFICULTY_ORDER[m.difficulty], m.title)),
+            "problems": sorted(members, key=lambda m: (DIFFICULTY_ORDER[m.difficulty], m.order, m.title)),
         }
         for name, members in sorted(grouped.items())
     ]

@@ -28,7 +28,7 @@ def test_a_folder_of_mixed_submissions_gets_one_correct_record_each(cli):
         assert record["status"] == expected_status(submission), (submission, record["message"])
     summary = batch["summary"]
     assert summary["submissions"] == len(records)
-    assert summary["passed"] == sum(r["status"] == "pass" for r in records.values()) >= 2
+    assert summary["passed"] == sum(r["status"] == "pass" for r in records.values()) >= 1
     assert summary["errored"] == sum(r["status"] == "error" for r in records.values()) >= 4
     assert summary["hit_limit"] == 2  # the infinite loop (timeout) and os._exit (crashed)
     assert [t["name"] for t in summary["tests"]][-1] == "Numerically stable for large logits"

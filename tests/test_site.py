@@ -301,3 +301,23 @@ def test_fatal_error_replaces_the_worker_and_says_so(learner):
     learner.wait_ready()
     learner.upload(FOLDER / "solution.py")
     assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+
+
+def test_usable_with_the_keyboard_alone(learner):
+    learner.open_problem()
+    for _ in range(40):
+        learner.page.keyboard.press("Tab")
+        if learner.page.evaluate("document.activeElement.dataset.testid") == "run-tests":
+            break
+    else:
+        pytest.fail("Tab never reached the Run tests button")
+    learner.page.keyboard.press("Enter")
+    results = learner.wait_results()
+    assert len(results) == 6 and all(status == "error" for status, _ in results.values())  # the stub
+
+
+def test_the_track_is_ordered_by_difficulty(learner):
+    learner.page.goto(learner.base_url)
+    difficulties = [d.lower() for d in learner.page.locator('[data-testid="problem-card"] .difficulty').all_inner_texts()]
+    assert len(difficulties) == 5
+    assert difficulties == sorted(difficulties, key=["easy", "medium", "hard"].index)

@@ -31,7 +31,7 @@ def pools() -> dict[str, list[Path]]:
     return {
         "correct": [PROBLEM / "solution.py", *sorted((PROBLEM / "accepted").glob("*.py"))],
         "wrong": sorted((PROBLEM / "mutants").glob("*.py")),
-        "broken": [p for p in scenarios if not p.parent.name.startswith(("hostile-", "reference", "infinite"))],
+        "broken": [p for p in scenarios if not p.parent.name.startswith(("hostile-", "infinite"))],
         "hostile": [p for p in scenarios if p.parent.name.startswith(("hostile-", "infinite"))],
     }
 

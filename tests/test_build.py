@@ -1,0 +1,59 @@
+"""The site build: every asset verified, the CDN setting, and clear failures."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "site"))
+import build  # noqa: E402
+
+LOCK = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
+NUMPY = LOCK["packages"]["numpy"]["file_name"]
+UNREACHABLE = "http://127.0.0.1:9/"  # the discard port: refused at once, like a CDN out of reach
+
+
+def test_numpy_comes_verified_from_the_wheelhouse(tmp_path):
+    wheelhouse = build.Path(build.os.environ["PYODIDE_WHEELHOUSE"])
+    wheel = build.fetch_verified_wheel(LOCK, "numpy", wheelhouse, tmp_path)
+    assert build.sha256(wheel) == LOCK["packages"]["numpy"]["sha256"]
+
+
+def test_a_wheel_with_the_wrong_sha256_is_refused_with_a_clear_message(tmp_path, monkeypatch):
+    wheelhouse = tmp_path / "wheels"
+    wheelhouse.mkdir()
+    (wheelhouse / NUMPY).write_bytes(b"not the numpy wheel")
+    monkeypatch.setattr(build, "PYODIDE_CDN", UNREACHABLE)
+    with pytest.raises(build.BuildError) as caught:
+        build.fetch_verified_wheel(LOCK, "numpy", wheelhouse, tmp_path)
+    message = str(caught.value)
+    assert f"no verified {NUMPY}" in message
+    assert f"{wheelhouse / NUMPY} has the wrong sha256" in message
+    assert f"{UNREACHABLE}{NUMPY} could not be downloaded" in message
+    assert "Set PYODIDE_WHEELHOUSE" in message
+    assert not (tmp_path / NUMPY).exists()
+
+
+def test_the_cdn_setting_points_the_site_at_the_cdn(tmp_path):
+    out = tmp_path / "_site"
+    done = subprocess.run([sys.executable, "site/build.py", "--out", str(out), "--pyodide", "cdn"],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    page = (out / "label-smoothing" / "index.html").read_text()
+    config = json.loads(re.search(r'id="problem-config">(.*?)</script>', page, re.S).group(1))
+    assert config["indexURL"] == build.PYODIDE_CDN
+    assert config["packages"][0] == "numpy" and config["packages"][1].endswith(".whl")
+    assert sorted(p.name for p in (out / "pyodide").iterdir()) == [config["packages"][1].split("/")[-1]]
+
+
+def test_a_build_without_problems_says_so(tmp_path):
+    done = subprocess.run([sys.executable, "site/build.py", "--out", str(tmp_path / "out"), "--problems", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"site build: error: {tmp_path}: no problem folders (each needs a problem.toml)"
