@@ -209,7 +209,7 @@ class ForkedChild:
         except (wire.ChannelClosed, OSError) as exc:
             self.close()
             if isinstance(exc, wire.ChannelClosed) and not exc.ended:
-                return {}, Fault("crashed", f"your code wrote into the grader's channel ({exc}); it was stopped")
+                return {}, Fault("protocol", f"your code wrote into the grader's channel ({exc}); it was stopped")
             return {}, Fault(
                 "crashed",
                 "the process running your code died (os._exit(), a crash, or a resource limit: "

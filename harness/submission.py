@@ -29,7 +29,7 @@ MAX_RECURSION = 1_000
 class Fault:
     """Why the submission could not produce a value: learner-facing, with a line number when known."""
 
-    kind: str  # syntax | import | missing | signature | raised | exit | timeout | crashed
+    kind: str  # syntax | missing | signature | raised | exit | timeout | crashed | protocol
     message: str
     line: int | None = None
 
