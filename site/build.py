@@ -221,6 +221,7 @@ def render_pages(target: Path, all_problems: list[problems.Problem], packages: l
             hidden_count=sum(t.visibility == HIDDEN for t in problem.tests),
             example_count=sum(t.visibility == EXAMPLE for t in problem.tests),
             config=page_config(problem, packages, index_url),
+            boot_script=(SITE / "src" / "boot.js").read_text(encoding="utf-8"),
         ), encoding="utf-8")
     (target / "index.html").write_text(
         env.get_template("index.html").render(root="", tracks=tracks(all_problems)), encoding="utf-8"

@@ -26,18 +26,14 @@ class Runtime {
 
   start() {
     this.ready = false;
-    this.interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
-    this.worker = new Worker(config.workerURL, { type: "module" });
+    const runtime = window.earlyRuntime ?? window.startRuntime(); // see boot.js
+    window.earlyRuntime = null;
+    this.worker = runtime.worker;
+    this.interrupt = runtime.interrupt;
     this.worker.onmessage = ({ data }) => this.receive(data);
     this.worker.onerror = (event) => this.fail(event.message || "the worker could not start");
-    this.worker.postMessage({
-      type: "init",
-      indexURL: new URL(config.indexURL, location.href).href,
-      packages: config.packages.map((p) => (p.endsWith(".whl") ? new URL(p, location.href).href : p)),
-      bundleURL: new URL(config.bundleURL, location.href).href,
-      interruptBuffer: this.interrupt?.buffer,
-    });
     this.onState("loading", "Starting Python…", 0);
+    runtime.missed.forEach((message) => this.receive(message));
   }
 
   receive(message) {

@@ -62,26 +62,30 @@ def open_until_ready(context, url: str) -> tuple[float, int]:
     return page.evaluate("window.__readyAt"), sum(received)
 
 
-def measure(browser, url: str, runs: int) -> dict[str, float]:
-    cold, size = [], []
+def measure(browser, urls: dict[str, str], runs: int) -> dict[str, dict[str, float]]:
+    """Cold and warm times to ready, and bytes, for each page; samples alternate between the pages
+    so that drift in the machine's speed falls on both alike."""
+    samples = {name: {"cold": [], "warm": [], "bytes": []} for name in urls}
+    warm_contexts = {}
+    for name, url in urls.items():
+        warm_contexts[name] = browser.new_context()
+        open_until_ready(warm_contexts[name], url)  # fills that context's cache
     for _ in range(runs):
-        context = browser.new_context()
-        ms, received = open_until_ready(context, url)
-        cold.append(ms)
-        size.append(received)
+        for name, url in urls.items():
+            context = browser.new_context()
+            ms, received = open_until_ready(context, url)
+            samples[name]["cold"].append(ms)
+            samples[name]["bytes"].append(received)
+            context.close()
+            page = warm_contexts[name].new_page()
+            page.add_init_script(READY_PROBE)
+            page.goto(url)
+            page.wait_for_function("window.__readyAt !== undefined", timeout=120_000)
+            samples[name]["warm"].append(page.evaluate("window.__readyAt"))
+            page.close()
+    for context in warm_contexts.values():
         context.close()
-    context = browser.new_context()
-    open_until_ready(context, url)
-    warm = []
-    for _ in range(runs):
-        page = context.new_page()
-        page.add_init_script(READY_PROBE)
-        page.goto(url)
-        page.wait_for_function("window.__readyAt !== undefined", timeout=120_000)
-        warm.append(page.evaluate("window.__readyAt"))
-        page.close()
-    context.close()
-    return {"cold": statistics.median(cold), "warm": statistics.median(warm), "bytes": statistics.median(size)}
+    return {name: {k: statistics.median(v) for k, v in figures.items()} for name, figures in samples.items()}
 
 
 def click_to_results(browser, url: str, solution: Path, runs: int) -> float:
@@ -103,7 +107,7 @@ def click_to_results(browser, url: str, solution: Path, runs: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark the problem page against a bare Pyodide page.")
     parser.add_argument("--site", type=Path, default=ROOT / "_site")
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     bench = args.site / "bench"
     bench.mkdir(exist_ok=True)
@@ -115,8 +119,8 @@ def main() -> int:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            bare = measure(browser, base + "bench/bare.html", args.runs)
-            kit = measure(browser, base + "label-smoothing/index.html", args.runs)
+            pages = measure(browser, {"bare": base + "bench/bare.html", "kit": base + "label-smoothing/index.html"}, args.runs)
+            bare, kit = pages["bare"], pages["kit"]
             click = click_to_results(
                 browser, base + "label-smoothing/index.html",
                 ROOT / "problems" / "label-smoothing" / "solution.py", args.runs,
