@@ -92,10 +92,11 @@ def grade_all(problem: Problem, paths: list[Path], jobs: int, zygote: Zygote) ->
         return list(pool.map(grade, paths))
 
 
-def summary(problem: Problem, graded: list[Graded]) -> dict:
+def summary(problem: Problem, graded: list[Graded], isolation: str = "") -> dict:
     hidden = [t for t in problem.tests if t.visibility == "hidden"]
     count = len(graded) or 1
     return {
+        "isolation": isolation,
         "submissions": len(graded),
         "passed": sum(g.report.status == PASS for g in graded),
         "failed": sum(g.report.status == runner.FAIL for g in graded),

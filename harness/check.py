@@ -194,7 +194,7 @@ def check_parity(outcomes: list[Outcome], pyodide_dir: Path) -> None:
         raise ProblemError(f"parity: Pyodide under Node failed: {done.stderr.strip()[-2000:]}")
     reports = json.loads(done.stdout)
     same: dict[int, int] = {}
-    for (outcome, label), report in zip(owners, reports):
+    for (outcome, label), report in zip(owners, reports, strict=True):
         in_pyodide = {t["id"]: t["status"] for t in report["tests"] + report["examples"]}
         if in_pyodide == outcome.verdicts[label]:
             same[id(outcome)] = same.get(id(outcome), 0) + 1

@@ -70,7 +70,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     with Zygote() as zygote:
         graded = batch.grade_all(problem, paths, args.jobs, zygote)
-    _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded)))
+    _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded, zygote.isolation)))
     return EXIT_PASS if all(g.report.status == runner.PASS for g in graded) else EXIT_FAIL
 
 
@@ -125,9 +125,9 @@ def _cmd_new(args: argparse.Namespace) -> int:
     if target.exists():
         raise UsageError(f"{target}: already exists")
     values = {
-        "{id}": problem_id,
-        "{title}": problem_id.replace("-", " ").capitalize(),
-        "{function}": problem_id.replace("-", "_"),
+        "__id__": problem_id,
+        "__title__": problem_id.replace("-", " ").capitalize(),
+        "__function__": problem_id.replace("-", "_"),
     }
     for template in sorted(SCAFFOLD.rglob("*")):
         if template.is_file() and "__pycache__" not in template.parts:
@@ -139,7 +139,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
             path.write_text(text, encoding="utf-8")
     print(f"created {target}/ from the template. Replace every TODO (see AUTHORING.md), then:")
     print(f"  make expected PROBLEM={problem_id}   # record the reference's outputs")
-    print(f"  make check                           # prove the problem sound")
+    print("  make check   # prove the problem sound")
     return EXIT_PASS
 
 

@@ -96,6 +96,7 @@ def batch_text(problem: str, graded: list, summary: dict) -> str:
         f"{summary['errored']} could not be loaded, {summary['hit_limit']} hit a limit"
     )
     lines += [f"  {t['pass_rate']:7.1%}  {t['name']}" for t in summary["tests"]]
+    lines.append(f"  each submission ran confined: {summary['isolation'] or 'no submission ran'}")
     return "\n".join(lines) + "\n"
 
 

@@ -73,6 +73,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._uids = itertools.cycle(range(_UID_BASE, _UID_BASE + _UID_SLOTS))
         self._env = {k: v for k, v in env.items() if k != "PATH"}
+        self.isolation = ""  # what confinement the children reach, as the first one reported it
         self._socket.settimeout(STARTUP_TIMEOUT)
         if not self._socket.recv(1024):
             raise RuntimeError("the process that runs submissions could not start")
@@ -196,6 +197,7 @@ class ForkedChild:
             self.close()
             return Fault("crashed", "the process that runs submissions could not start")
         self.isolation = str(ready.get("isolation", ""))
+        self._zygote.isolation = self._zygote.isolation or self.isolation
         return None
 
     def _exchange(self, request: dict, timeout: float) -> tuple[dict, Fault | None]:

@@ -1,6 +1,6 @@
 import numpy as np
 
 
-def {function}(x):
+def __function__(x):
     """TODO: the contract: each parameter's type and meaning, and what is returned."""
     raise NotImplementedError

@@ -1,13 +1,11 @@
-"""Tests for {function}. TODO: say why the tolerances below are what they are."""
-
-import numpy as np
+"""Tests for __function__. TODO: say why the tolerances below are what they are."""
 
 from harness.testing import Case, example, hidden
 
 RTOL = 1e-6
 ATOL = 1e-9
 
-# Inputs whose reference outputs are kept in expected.json (`make expected PROBLEM={id}`).
+# Inputs whose reference outputs are kept in expected.json (`make expected PROBLEM=__id__`).
 CASES = {
     "small": Case(2.0),
     "negative": Case(-3.0),

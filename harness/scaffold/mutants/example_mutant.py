@@ -2,5 +2,5 @@
 import numpy as np
 
 
-def {function}(x):
+def __function__(x):
     return 2 * float(x)
