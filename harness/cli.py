@@ -40,17 +40,18 @@ def find_problem(name: str) -> problems.Problem:
 def read_submission(path: str) -> str | bytes:
     try:
         return batch.read(Path(path))
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a folder, not a Python file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
 def _write(args: argparse.Namespace, text: str) -> None:
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
+    if not args.output:
         sys.stdout.write(text)
+        return
+    try:
+        Path(args.output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{args.output}: cannot be written: {exc.strerror or exc}") from None
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:

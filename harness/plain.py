@@ -26,11 +26,13 @@ def encode(value: Any) -> dict:
     """Describe `value` as JSON-safe data without trusting any of its methods."""
     if value is None:
         return {"kind": "none"}
-    if isinstance(value, bool) or isinstance(value, np.bool_):
+    if isinstance(value, (bool, np.bool_)):
         return {"kind": "other", "type": "bool", "repr": repr(bool(value))}
     if isinstance(value, int):
-        return {"kind": "float", "value": float(int.__index__(value))} if abs(value) < 2**1023 else {
-            "kind": "other", "type": "int", "repr": "a very large int"}
+        try:
+            return {"kind": "float", "value": float(int.__index__(value))}
+        except OverflowError:
+            return {"kind": "other", "type": "int", "repr": "an int too large for a float"}
     if isinstance(value, float):
         return {"kind": "float", "value": float.__float__(value)}
     if isinstance(value, np.generic) and value.dtype.kind in _NUMERIC_KINDS:

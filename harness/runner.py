@@ -94,6 +94,10 @@ class Report:
 Listener = Callable[[str, dict], None]
 
 
+def _ignore(kind: str, data: dict) -> None:
+    """The listener when nobody listens."""
+
+
 def run(
     problem: Problem,
     source: str,
@@ -103,7 +107,7 @@ def run(
     on_event: Listener | None = None,
 ) -> Report:
     """Grade `source`. `only` restricts to test ids; `on_event("start"|"done", data)` reports progress."""
-    notify = on_event or (lambda kind, data: None)
+    notify = on_event or _ignore
     wanted = set(only) if only is not None else None
     specs = [s for s in problem.tests if wanted is None or s.id in wanted]
     fault, load_output = executor.load(source, problem.manifest.entry, problem.manifest.time_limit)
@@ -132,7 +136,7 @@ def unloadable(
         for s in (problem.tests if specs is None else specs)
     ]
     for result in results:
-        (notify or (lambda kind, data: None))("done", result.to_dict())
+        (notify or _ignore)("done", result.to_dict())
     return Report(problem.id, ERROR, message, results, output)
 
 

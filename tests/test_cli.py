@@ -62,6 +62,8 @@ def test_problem_may_be_a_folder_path(cli, tmp_path):
         (["grade", "label-smoothing", SOLUTION, "--shard", "3/2"], "--shard 3/2: i must be between 1 and n"),
         (["grade", "label-smoothing", SOLUTION, "--shard", "half"], "--shard takes i/n, like 2/8 (got 'half')"),
         (["grade", "label-smoothing", SOLUTION, "missing.py"], "missing.py: no such file or folder"),
+        (["grade", "label-smoothing", SOLUTION, "--output", "/nonexistent/report.json"],
+         "/nonexistent/report.json: cannot be written: No such file or directory"),
     ],
 )
 def test_grading_that_cannot_run_exits_2_with_one_line(cli, args, reason):
