@@ -321,3 +321,16 @@ def test_the_track_is_ordered_by_difficulty(learner):
     difficulties = [d.lower() for d in learner.page.locator('[data-testid="problem-card"] .difficulty').all_inner_texts()]
     assert len(difficulties) == 5
     assert difficulties == sorted(difficulties, key=["easy", "medium", "hard"].index)
+
+
+def test_printed_output_is_shown_and_truncated(learner):
+    learner.open_problem()
+    learner.upload(SCENARIOS / "prints-a-lot" / "submission.py")
+    results = learner.run_tests()
+    assert {s for s, _ in results.values()} == {"pass"}
+    load_output = learner.page.locator('[data-testid="load-output"]')
+    assert load_output.is_visible() and "loading my solution" in load_output.inner_text()
+    row = learner.page.locator('[data-testid="test-result"]').first
+    row.locator("summary", has_text="Printed output").click()
+    printed = row.locator(".output").inner_text()
+    assert printed.startswith("debug line 0") and "[output truncated:" in printed
