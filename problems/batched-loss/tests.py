@@ -84,4 +84,4 @@ def stable_for_large_logits(t):
     args = t.case_args("stable/large")
     got = loss_of(t, *args)
     t.assert_close(got, t.expected("stable/large"), rtol=RTOL, atol=ATOL, about=t.describe(*args),
-                   hint="Subtract each row's max before exp()")
+                   hint="If only large logits go wrong: subtract each row's max before exp()")

@@ -89,4 +89,4 @@ def sums_to_zero(t):
 def stable_for_large_logits(t):
     args = t.case_args("stable/large")
     t.assert_close(gradient(t, *args), t.expected("stable/large"), rtol=RTOL, atol=ATOL, about=t.describe(*args),
-                   hint="Subtract max(logits) before exp()")
+                   hint="If only large logits go wrong: subtract max(logits) before exp()")

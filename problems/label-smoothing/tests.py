@@ -96,6 +96,6 @@ def stable_for_large_logits(t):
         args = t.case_args(case)
         got = t.case(case)
         t.assert_close(got, t.expected(case), rtol=RTOL, atol=ATOL, about=t.describe(*args),
-                       hint="Subtract max(logits) before exp(), and never take the log of a probability "
+                       hint="If only large logits go wrong: subtract max(logits) before exp(), and never take the log of a probability "
                             "that may underflow to 0")
         t.assert_close(got, decomposed_loss(*args), rtol=RTOL, atol=ATOL, about=t.describe(*args))
