@@ -89,8 +89,8 @@ def decode(plain: Any, returns: str, call: str) -> float | np.ndarray:
             if array.shape == ():
                 _require_finite(array, call)
                 return float(array)
-            hint = " Did you forget to sum over the classes?" if array.ndim == 1 else ""
-            raise WrongResult(f"{call} returned an array of shape {tuple(array.shape)}; {_promise(returns)}.{hint}")
+            raise WrongResult(f"{call} returned an array of shape {tuple(array.shape)}; {_promise(returns)}. "
+                              + _array_for_float_hint(array))
         _require_finite(array, call)
         return array
     raise WrongResult(f"{call} sent back malformed data")
@@ -110,12 +110,21 @@ def _rebuild_array(plain: dict, call: str) -> np.ndarray:
     return np.array(data, dtype=np.float64).reshape(shape)
 
 
+def _array_for_float_hint(array: np.ndarray) -> str:
+    if array.size == 1:
+        return "A one-element array is still an array: return the number inside it, `x.item()`."
+    return ("If these are per-element terms, combine them into the single number the statement asks for "
+            "(a sum or a mean).")
+
+
 def _require_finite(array: np.ndarray, call: str) -> None:
-    if not np.all(np.isfinite(array)):
-        bad = "nan" if np.any(np.isnan(array)) else "inf"
+    if np.any(np.isnan(array)):
         raise WrongResult(
-            f"{call} returned {bad}, not a finite number. Look for overflow in exp() or log(0)."
+            f"{call} returned nan, not a finite number. nan comes from 0/0 (such as a mean over zero items), "
+            "from inf - inf or inf/inf (often exp() overflowing first), or from the log of a negative number."
         )
+    if not np.all(np.isfinite(array)):
+        raise WrongResult(f"{call} returned inf, not a finite number. Look for overflow in exp() or log(0).")
 
 
 def _promise(returns: str) -> str:

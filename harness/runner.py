@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Protocol
 from .manifest import Entry
 from .plain import WrongResult
 from .problem import Problem
-from .submission import Fault
+from .submission import Fault, python_call
 from .testing import HIDDEN, Check, SubmissionFault, TestFailure, TestSpec
 
 SCHEMA_VERSION = 1
@@ -43,9 +43,14 @@ class TestResult:
     output: str = ""
     duration_ms: float = 0.0
     fault: str = ""  # for errors: how the submission failed (raised, timeout, crashed, ...)
+    # For the learner to reproduce and locate a failure: the last call as Python source, the
+    # learner's frames of an error, and the two arrays of a failed comparison.
+    call: str = ""
+    frames: tuple[tuple[int, str], ...] = ()
+    comparison: dict | None = None
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "name": self.name,
             "id": self.id,
             "visibility": self.visibility,
@@ -54,6 +59,12 @@ class TestResult:
             "output": self.output,
             "duration_ms": round(self.duration_ms, 3),
         }
+        if self.status != PASS:
+            data["call"] = self.call
+            data["frames"] = [{"line": line, "function": function} for line, function in self.frames]
+            if self.comparison is not None:
+                data["comparison"] = self.comparison
+        return data
 
 
 @dataclass
@@ -63,6 +74,7 @@ class Report:
     message: str
     tests: list[TestResult] = field(default_factory=list)
     output: str = ""
+    fault: Fault | None = None  # why the submission could not be loaded
 
     @property
     def graded(self) -> list[TestResult]:
@@ -86,6 +98,7 @@ class Report:
             "failed": self.count(FAIL),
             "errors": self.count(ERROR),
             "output": self.output,
+            **({"fault": self.fault.to_dict()} if self.fault is not None else {}),
             "tests": [t.to_dict() for t in self.graded],
             "examples": [t.to_dict() for t in self.examples],
         }
@@ -112,7 +125,9 @@ def run(
     specs = [s for s in problem.tests if wanted is None or s.id in wanted]
     fault, load_output = executor.load(source, problem.manifest.entry, problem.manifest.time_limit)
     if fault is not None:
-        return unloadable(problem, fault.message, load_output, specs, notify)
+        report = unloadable(problem, fault.message, load_output, specs, notify)
+        report.fault = fault
+        return report
 
     results = []
     for spec in specs:
@@ -143,9 +158,11 @@ def unloadable(
 def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult:
     limit = problem.manifest.time_limit
     outputs: list[str] = []
+    last_call: list[list[Any]] = []
     started, charged_from = time.perf_counter(), executor.clock()
 
     def caller(args: list[Any]) -> tuple[dict | None, Fault | None]:
+        last_call[:] = [args]
         remaining = max(limit - (executor.clock() - charged_from), 0.001)
         plain, fault, output = executor.call(args, remaining)
         if output:
@@ -158,10 +175,13 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     result = TestResult(spec.id, spec.name, spec.visibility, PASS)
     try:
         spec.function(check)
-    except (TestFailure, WrongResult) as exc:
+    except TestFailure as exc:
+        result.status, result.message, result.comparison = FAIL, str(exc) or "the check failed", exc.comparison
+    except WrongResult as exc:
         result.status, result.message = FAIL, str(exc) or "the check failed"
     except SubmissionFault as exc:
         result.status, result.message, result.fault = ERROR, exc.fault.message, exc.fault.kind
+        result.frames = exc.fault.frames
     except KeyboardInterrupt:  # the browser's time limit, landing in the test's own code
         result.status, result.message = ERROR, f"did not finish within the time limit of {limit:g} s"
         result.fault = "timeout"
@@ -171,6 +191,8 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         result.status, result.message = ERROR, f"the test itself failed: {type(exc).__name__}: {exc}"
     result.duration_ms = (time.perf_counter() - started) * 1000
     result.output = "".join(outputs)
+    if last_call:
+        result.call = python_call(problem.manifest.entry.name, last_call[0])
     return result
 
 

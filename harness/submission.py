@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import inspect
 import io
+import math
 import sys
 import traceback
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
+
+import numpy as np
 
 from .manifest import Entry
 from .plain import encode
@@ -23,6 +26,8 @@ OUTPUT_LIMIT = 4_000
 # The deepest recursion learner code may ask for, wherever it runs: deep enough for honest recursive
 # solutions, shallow enough to end as RecursionError in a browser worker's stack, and quickly.
 MAX_RECURSION = 1_000
+# A traceback shows at most this many of the learner's frames: the innermost and its nearest callers.
+MAX_FRAMES = 6
 
 
 @dataclass(frozen=True)
@@ -32,16 +37,25 @@ class Fault:
     kind: str  # syntax | missing | signature | raised | exit | timeout | crashed | protocol
     message: str
     line: int | None = None
+    # The learner's own frames, innermost first: (line, function). The harness's never appear.
+    frames: tuple[tuple[int, str], ...] = ()
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "message": self.message, "line": self.line}
+        return {"kind": self.kind, "message": self.message, "line": self.line,
+                "frames": [{"line": line, "function": function} for line, function in self.frames]}
 
     @classmethod
     def from_dict(cls, data: Any) -> "Fault":
         if not isinstance(data, dict) or not isinstance(data.get("message"), str):
             return cls("crashed", "the submission's process sent back malformed data")
         line = data.get("line")
-        return cls(str(data.get("kind", "raised")), data["message"][:2_000], line if isinstance(line, int) else None)
+        frames = data.get("frames")
+        frames = tuple(
+            (f["line"], f["function"][:200]) for f in (frames if isinstance(frames, list) else [])[:MAX_FRAMES]
+            if isinstance(f, dict) and isinstance(f.get("line"), int) and isinstance(f.get("function"), str)
+        )
+        return cls(str(data.get("kind", "raised")), data["message"][:2_000], line if isinstance(line, int) else None,
+                   frames)
 
 
 class BoundedOutput(io.TextIOBase):
@@ -102,22 +116,36 @@ def cap_recursion() -> None:
     sys.setrecursionlimit = setrecursionlimit
 
 
-def _learner_line(exc: BaseException) -> int | None:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == FILENAME]
-    return frames[-1].lineno if frames else None
+def learner_frames(exc: BaseException) -> tuple[tuple[int, str], ...]:
+    """The (line, function) frames of the learner's code in `exc`'s traceback, innermost first.
+
+    A recursion repeats the same frame hundreds of times; repeats collapse so callers stay visible.
+    """
+    frames: list[tuple[int, str]] = []
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename != FILENAME or frame.lineno is None:
+            continue
+        here = (frame.lineno, frame.name)
+        if here not in frames:
+            frames.append(here)
+        if len(frames) == MAX_FRAMES:
+            break
+    return tuple(frames)
 
 
-def _describe(exc: BaseException, during: str) -> Fault:
-    line = _learner_line(exc)
+def describe(exc: BaseException, during: str) -> Fault:
+    frames = learner_frames(exc)
+    line = frames[0][0] if frames else None
     where = f" (line {line} of your code)" if line else ""
     during = f" {during}" if during else ""
     if isinstance(exc, SystemExit):
-        return Fault("exit", f"your code called sys.exit(){during}{where}; remove that call", line)
+        return Fault("exit", f"your code called sys.exit(){during}{where}; remove that call", line, frames)
     if isinstance(exc, RecursionError):
-        return Fault("raised", f"raised RecursionError{during}{where}: the recursion never stops or is too deep", line)
+        message = f"raised RecursionError{during}{where}: the recursion never stops or is too deep"
+        return Fault("raised", message, line, frames)
     text = str(exc).strip()
     detail = f": {text}" if text else ""
-    return Fault("raised", f"raised {_public_name(exc)}{during}{where}{detail}"[:2_000], line)
+    return Fault("raised", f"raised {_public_name(exc)}{during}{where}{detail}"[:2_000], line, frames)
 
 
 def _public_name(exc: BaseException) -> str:
@@ -127,23 +155,31 @@ def _public_name(exc: BaseException) -> str:
 
 def load(source: str, entry: Entry) -> tuple[Callable | None, Fault | None, str]:
     """Run the submission's module code; return its entry function or the fault, and what it printed."""
+    namespace, fault, output = run_module(source)
+    if fault is not None:
+        return None, fault, output
+    function, fault = _find_entry(namespace, entry)
+    return function, fault, output
+
+
+def run_module(source: str) -> tuple[dict[str, Any], Fault | None, str]:
+    """Run the submission's module code; return its namespace or the fault, and what it printed."""
+    namespace: dict[str, Any] = {"__name__": "submission", "__file__": FILENAME}
     try:
         code = compile(source, FILENAME, "exec", dont_inherit=True)
     except SyntaxError as exc:
         where = f" on line {exc.lineno}" if exc.lineno else ""
-        return None, Fault("syntax", f"SyntaxError{where}: {exc.msg}", exc.lineno), ""
+        return namespace, Fault("syntax", f"SyntaxError{where}: {exc.msg}", exc.lineno), ""
     except ValueError as exc:  # e.g. null bytes in the source
-        return None, Fault("syntax", f"the source could not be compiled: {exc}"), ""
-    namespace: dict[str, Any] = {"__name__": "submission", "__file__": FILENAME}
+        return namespace, Fault("syntax", f"the source could not be compiled: {exc}"), ""
     with captured_output() as output:
         try:
             exec(code, namespace)
         except KeyboardInterrupt:  # how the browser's worker is told that time is up
-            return None, Fault("timeout", "loading your code took longer than the time limit"), output.getvalue()
+            return namespace, Fault("timeout", "loading your code took longer than the time limit"), output.getvalue()
         except BaseException as exc:  # noqa: BLE001 - anything the learner's module does is reported
-            return None, _describe(exc, "while your code was being loaded"), output.getvalue()
-    function, fault = _find_entry(namespace, entry)
-    return function, fault, output.getvalue()
+            return namespace, describe(exc, "while your code was being loaded"), output.getvalue()
+    return namespace, None, output.getvalue()
 
 
 def _find_entry(namespace: dict[str, Any], entry: Entry) -> tuple[Callable | None, Fault | None]:
@@ -181,9 +217,34 @@ def call(function: Callable, args: list[Any], name: str) -> tuple[dict | None, F
         except KeyboardInterrupt:  # how the browser's worker is told that time is up
             return None, Fault("timeout", "took longer than the time limit"), output.getvalue()
         except BaseException as exc:  # noqa: BLE001 - everything the learner's code does is reported
-            return None, _describe(exc, ""), output.getvalue()
+            return None, describe(exc, ""), output.getvalue()
         try:
             plain = encode(result)
         except BaseException as exc:  # noqa: BLE001 - a hostile result object
-            return None, _describe(exc, f"while reading what {name} returned"), output.getvalue()
+            return None, describe(exc, f"while reading what {name} returned"), output.getvalue()
     return plain, None, output.getvalue()
+
+
+def python_call(name: str, args: list[Any]) -> str:
+    """`name(*args)` as Python source that rebuilds every argument exactly (floats by their repr)."""
+    return f"{name}({', '.join(python_literal(a) for a in args)})"
+
+
+def python_literal(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        dtype = "" if value.dtype in (np.float64, np.int64, np.bool_) else f", dtype=np.{value.dtype.name}"
+        return f"np.array({python_literal(value.tolist())}{dtype})"
+    if isinstance(value, (bool, np.bool_)):
+        return repr(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return repr(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return "np.nan"
+        return ("-np.inf" if number < 0 else "np.inf") if math.isinf(number) else repr(number)
+    if isinstance(value, list):
+        return f"[{', '.join(python_literal(v) for v in value)}]"
+    if isinstance(value, tuple):
+        return f"({', '.join(python_literal(v) for v in value)}{',' if len(value) == 1 else ''})"
+    return repr(value)

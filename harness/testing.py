@@ -15,7 +15,7 @@ checked for type, shape and finiteness.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -29,7 +29,14 @@ EXAMPLE = "example"
 
 
 class TestFailure(AssertionError):
-    """A test's verdict that the submission is wrong, with a learner-facing message."""
+    """A test's verdict that the submission is wrong, with a learner-facing message.
+
+    `comparison`, when the verdict compared two arrays, holds them for an element-wise diff.
+    """
+
+    def __init__(self, message: str, comparison: dict | None = None) -> None:
+        super().__init__(message)
+        self.comparison = comparison
 
 
 class SubmissionFault(Exception):
@@ -99,7 +106,7 @@ class Check:
         """Call the submission; return its checked result or end the test with its fault."""
         plain, fault = self._caller(list(args))
         if fault is not None:
-            raise SubmissionFault(Fault(fault.kind, f"{self.describe(*args)}: {fault.message}", fault.line))
+            raise SubmissionFault(replace(fault, message=f"{self.describe(*args)}: {fault.message}"))
         return decode(plain, self._entry.returns, self.describe(*args))
 
     def case(self, case_id: str) -> Any:
@@ -123,7 +130,12 @@ class Check:
         if got_array.shape != want_array.shape:
             self.fail(f"{about}: got shape {got_array.shape}, expected shape {want_array.shape}")
         if not np.all(np.abs(got_array - want_array) <= atol + rtol * np.abs(want_array)):
-            self.fail(f"{about}: got {_show(got)}, expected {_show(want)}" + (f". {hint}" if hint else ""))
+            message = f"{about}: got {_show(got)}, expected {_show(want)}" + (f". {hint}" if hint else "")
+            comparison = None
+            if got_array.ndim:
+                comparison = {"shape": list(got_array.shape), "got": got_array.ravel().tolist(),
+                              "want": want_array.ravel().tolist(), "rtol": rtol, "atol": atol}
+            raise TestFailure(message, comparison)
 
     def fail(self, message: str) -> None:
         raise TestFailure(message)
