@@ -11,7 +11,7 @@ import ast
 import json
 from typing import Any, Callable
 
-from . import problem, runner, submission
+from .core import problem, runner, submission
 from .inprocess import InProcess
 
 _problem: problem.Problem | None = None
