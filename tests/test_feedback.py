@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from conftest import PROBLEMS
-from harness import browser, problem, runner
+from harness import browser
+from harness.core import problem, runner
 from harness.inprocess import InProcess
-from harness.plain import WrongResult, decode
-from harness.submission import python_call
+from harness.core.plain import WrongResult, decode
+from harness.core.submission import python_call
 
 HELPER_RAISES = """\
 import numpy as np
