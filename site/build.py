@@ -159,12 +159,13 @@ def run(command: list[str], cwd: Path = ROOT, stdin: str | None = None) -> str:
 
 # ---- Front-end assets -------------------------------------------------------------------------------
 
-def build_assets(target: Path) -> None:
+def build_assets(target: Path, all_problems: list[problems.Problem]) -> None:
     assets = target / "assets"
     esbuild = NODE_MODULES / ".bin" / "esbuild"
     if not esbuild.exists():
         raise BuildError("node_modules/.bin/esbuild is missing; run `npm ci`")
-    run([str(esbuild), str(SITE / "src" / "page.js"), str(SITE / "src" / "index.js"), "--bundle",
+    run([str(esbuild), str(SITE / "src" / "page.js"), str(SITE / "src" / "index.js"), *figure_entries(all_problems),
+         f"--alias:{FIGURE_KIT_IMPORT}={FIGURE_KIT}", "--bundle",
          "--format=esm", "--minify", "--target=es2022", f"--outdir={assets}", "--log-level=warning"])
     shutil.copy2(SITE / "src" / "worker.js", target / "worker.js")
     shutil.copy2(SITE / "static" / "style.css", assets / "style.css")
@@ -172,6 +173,56 @@ def build_assets(target: Path) -> None:
     (assets / "katex").mkdir()
     shutil.copy2(katex / "katex.min.css", assets / "katex" / "katex.min.css")
     shutil.copytree(katex / "fonts", assets / "katex" / "fonts")
+
+
+# ---- Figures and explanations: optional files of a problem folder (AUTHORING.md) ---------------------
+
+FIGURE = "figure.js"
+EXPLANATION = "explanation.md"
+FIGURE_KIT_IMPORT = "@exercise-kit/figure"
+FIGURE_KIT = SITE / "src" / "figures" / "kit.js"
+
+
+def figure_of(problem: problems.Problem) -> Path | None:
+    path = problem.folder / FIGURE if problem.folder else None
+    return path if path and path.is_file() else None
+
+
+def figure_entries(all_problems: list[problems.Problem]) -> list[str]:
+    """esbuild entry points, `figures/<id>=<folder>/figure.js`, one per problem with a figure."""
+    return [f"figures/{p.id}={figure_of(p)}" for p in all_problems if figure_of(p)]
+
+
+def explanation_of(problem: problems.Problem) -> tuple[str, str] | None:
+    """The author's explanation.md (text, where), revealed on the page once the problem is solved."""
+    path = problem.folder / EXPLANATION if problem.folder else None
+    if not path or not path.is_file():
+        return None
+    try:
+        return path.read_text(encoding="utf-8"), f"{problem.origin}/{EXPLANATION}"
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BuildError(f"{path}: cannot be read: {exc}") from None
+
+
+def with_figure(statement_html: str, problem: problems.Problem) -> str:
+    """The figure's mount point, placed before the statement's first `##` section (above the maths)."""
+    if not figure_of(problem):
+        return statement_html
+    mount = f'<figure class="figure" data-testid="figure" data-figure="{problem.id}"></figure>\n'
+    at = statement_html.find("<h2>")
+    return statement_html + mount if at < 0 else statement_html[:at] + mount + statement_html[at:]
+
+
+def track_links(problem: problems.Problem, all_tracks: list[dict]) -> dict:
+    """The problem's track for the page: every member's id (for "N of M solved") and the next one."""
+    members = next(t["problems"] for t in all_tracks if problem.manifest in t["problems"])
+    position = members.index(problem.manifest)
+    following = members[position + 1] if position + 1 < len(members) else None
+    return {
+        "title": next(t["title"] for t in all_tracks if problem.manifest in t["problems"]),
+        "problems": [m.id for m in members],
+        "next": {"id": following.id, "title": following.title} if following else None,
+    }
 
 
 def typeset(items: list[tuple[str, bool]]) -> list[str]:
@@ -197,7 +248,7 @@ def example_sources(problem: problems.Problem) -> dict[str, str]:
     return found
 
 
-def page_config(problem: problems.Problem, packages: list[str], index_url: str) -> dict:
+def page_config(problem: problems.Problem, packages: list[str], index_url: str, all_tracks: list[dict]) -> dict:
     code = example_sources(problem)
     return {
         "id": problem.id,
@@ -211,6 +262,8 @@ def page_config(problem: problems.Problem, packages: list[str], index_url: str) 
         "packages": packages,
         "bundleURL": f"../problems/{problem.id}.json",
         "workerURL": "../worker.js",
+        "figureURL": f"../assets/figures/{problem.id}.js" if figure_of(problem) else None,
+        "track": track_links(problem, all_tracks),
     }
 
 
@@ -222,17 +275,20 @@ def render_pages(target: Path, all_problems: list[problems.Problem], packages: l
         math.extend(items)
         return [""] * len(items)
 
+    documents = {}  # (problem id, kind) -> (Markdown, where)
     for problem in all_problems:
+        documents[problem.id, "statement"] = problem.files[problems.STATEMENT], f"{problem.origin}/{problems.STATEMENT}"
+        if explanation_of(problem):
+            documents[problem.id, "explanation"] = explanation_of(problem)
+    for text, where in documents.values():
         # A first pass collects every formula, so that KaTeX runs once for the whole site.
-        statement.parse(problem.files[problems.STATEMENT], render_math=collect)
+        statement.parse(text, where, render_math=collect)
     rendered = iter(typeset(math))
-    parsed = {}
-    for problem in all_problems:
-        parsed[problem.id] = statement.parse(
-            problem.files[problems.STATEMENT],
-            f"{problem.origin}/{problems.STATEMENT}",
-            render_math=lambda items: [next(rendered) for _ in items],
-        )
+    parsed = {
+        key: statement.parse(text, where, render_math=lambda items: [next(rendered) for _ in items])
+        for key, (text, where) in documents.items()
+    }
+    all_tracks = tracks(all_problems)
     (target / "problems").mkdir()
     for problem in all_problems:
         (target / "problems" / f"{problem.id}.json").write_text(problems.bundle(problem), encoding="utf-8")
@@ -243,15 +299,16 @@ def render_pages(target: Path, all_problems: list[problems.Problem], packages: l
             root="../",
             problem={"title": manifest.title, "difficulty": manifest.difficulty, "tags": manifest.tags,
                      "signature": manifest.entry.signature},
-            statement_html=parsed[problem.id].html,
-            hints=parsed[problem.id].hints,
+            statement_html=with_figure(parsed[problem.id, "statement"].html, problem),
+            hints=parsed[problem.id, "statement"].hints,
+            explanation_html=parsed[problem.id, "explanation"].html if (problem.id, "explanation") in parsed else "",
             hidden_count=sum(t.visibility == HIDDEN for t in problem.tests),
             example_count=sum(t.visibility == EXAMPLE for t in problem.tests),
-            config=page_config(problem, packages, index_url),
+            config=page_config(problem, packages, index_url, all_tracks),
             boot_script=(SITE / "src" / "boot.js").read_text(encoding="utf-8"),
         ), encoding="utf-8")
     (target / "index.html").write_text(
-        env.get_template("index.html").render(root="", tracks=tracks(all_problems)), encoding="utf-8"
+        env.get_template("index.html").render(root="", tracks=all_tracks), encoding="utf-8"
     )
 
 
@@ -291,7 +348,7 @@ def build(out: Path, problems_root: Path, wheelhouse: Path | None, pyodide_sourc
                 fetch_verified_wheel(lock, "numpy", wheelhouse, staging / "pyodide")
                 build_harness_wheel(staging / "pyodide", Path(work))
                 packages, index_url = ["numpy", "harness"], "../pyodide/"
-        build_assets(staging)
+        build_assets(staging, all_problems)
         render_pages(staging, all_problems, packages, index_url)
         staging.chmod(0o755)
         shutil.rmtree(out, ignore_errors=True)

@@ -1,7 +1,13 @@
-// The index page: mark the problems this browser has solved.
+// The index page: mark the problems this browser has solved, and count them per track.
+import { isSolved, progressText } from "./progress.js";
+
 for (const card of document.querySelectorAll("[data-problem]")) {
-  if (localStorage.getItem(`solved:${card.dataset.problem}`)) {
+  if (isSolved(card.dataset.problem)) {
     card.dataset.solved = "true";
     card.querySelector(".solved-mark").hidden = false;
   }
+}
+for (const track of document.querySelectorAll(".track")) {
+  const ids = [...track.querySelectorAll("[data-problem]")].map((card) => card.dataset.problem);
+  track.querySelector('[data-testid="track-progress"]').textContent = progressText(ids);
 }

@@ -6,11 +6,13 @@ import { indentWithTab } from "@codemirror/commands";
 import { indentUnit } from "@codemirror/language";
 import { python } from "@codemirror/lang-python";
 import { oneDark } from "@codemirror/theme-one-dark";
+import { mountConsole } from "./console.js";
+import { callBlock, diffTable, faultMarks, faultsOf, frameList, markFaults, revealLine } from "./feedback.js";
+import { hintsShown, isSolved, markSolved, progressText, rememberHints } from "./progress.js";
 
 const config = JSON.parse(document.getElementById("problem-config").textContent);
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const draftKey = `draft:${config.id}`;
-const solvedKey = `solved:${config.id}`;
 // Past the time limit, a run is first interrupted (KeyboardInterrupt inside Python); if it does not
 // stop within this grace, the worker is terminated and replaced.
 const INTERRUPT_GRACE_MS = 1500;
@@ -21,7 +23,14 @@ class Runtime {
   constructor(onState) {
     this.onState = onState;
     this.pending = null;
+    this.queue = Promise.resolve(); // runs and console evaluations take turns on the one worker
     this.start();
+  }
+
+  exclusive(job) {
+    const turn = this.queue.then(job);
+    this.queue = turn.catch(() => {});
+    return turn;
   }
 
   start() {
@@ -58,21 +67,36 @@ class Runtime {
         run.onResult(message.data);
       }
       if (message.type === "report") this.finish(run, message.report);
+      if (message.type === "evaluated") this.settle(run, message.answer);
     }
   }
 
   run(source, tests, onResult) {
-    return new Promise((resolve) => {
+    return this.exclusive(() => new Promise((resolve) => {
       const run = { runId: crypto.randomUUID(), source, tests, results: new Map(), onResult, resolve };
       this.pending = run;
       this.onState("running", "Running tests…", 1);
       this.send(run);
-    });
+    }));
+  }
+
+  // Runs `code` against `source` for the console or a figure; resolves to {output, result, error}.
+  evaluate(source, code) {
+    return this.exclusive(() => new Promise((resolve) => {
+      const run = { runId: crypto.randomUUID(), source, code, resolve };
+      this.pending = run;
+      this.onState("running", "Running your code…", 1);
+      this.send(run);
+    }));
   }
 
   send(run) {
     run.waiting = !this.ready;
     if (run.waiting) return;
+    if (run.code !== undefined) {
+      this.worker.postMessage({ type: "evaluate", runId: run.runId, source: run.source, code: run.code });
+      return;
+    }
     const remaining = run.tests.filter((t) => !run.results.has(t.id)).map((t) => t.id);
     this.worker.postMessage({ type: "run", runId: run.runId, source: run.source, only: remaining });
   }
@@ -97,6 +121,10 @@ class Runtime {
     this.start();
     if (!run) return;
     clearTimeout(run.timer);
+    if (run.code !== undefined) {
+      this.settle(run, { output: "", result: null, error: { message: reason, frames: [] } });
+      return;
+    }
     const test = run.current;
     run.current = null;
     if (!test) {
@@ -120,6 +148,13 @@ class Runtime {
     const graded = report.tests.filter((t) => t.visibility !== "example");
     if (report.status === "pass" && graded.some((t) => t.status !== "pass")) report.status = "fail";
     run.resolve(report);
+  }
+
+  settle(run, answer) {
+    clearTimeout(run.timer);
+    this.pending = null;
+    if (this.ready) this.onState("ready", "Ready", 1);
+    run.resolve(answer);
   }
 
   fail(message) {
@@ -153,6 +188,9 @@ function resultRow(result) {
   head.append(badge, name, kind);
   row.append(head);
   if (result.message) row.append(block("p", "result-message", result.message));
+  if (result.frames?.length) row.append(frameList(result.frames, goToLine));
+  if (result.comparison) row.append(diffTable(result.comparison));
+  if (result.call) row.append(callBlock(result.call, tryInConsole));
   if (result.output) row.append(details("Printed output", block("pre", "output", result.output)));
   if (test.code) row.append(details("Show the test's code", block("pre", "test-code", test.code)));
   return row;
@@ -171,9 +209,21 @@ function details(summary, content) {
   return element;
 }
 
+// A submission that could not be loaded gets one row saying why, not a "not run" row per test.
+function loadFaultRow(report) {
+  const row = resultRow({ id: "", name: "Your code could not be loaded", status: "error", message: report.message, output: "" });
+  row.querySelector(".result-kind").remove();
+  const fault = report.fault ?? {};
+  const frames = fault.frames?.length ? fault.frames : fault.line ? [{ line: fault.line, function: "<module>" }] : [];
+  if (frames.length) row.append(frameList(frames, goToLine));
+  return row;
+}
+
 function showReport(report) {
   const graded = report.tests.filter((t) => t.visibility !== "example");
   const passed = graded.filter((t) => t.status === "pass").length;
+  results.replaceChildren(...(report.fault ? [loadFaultRow(report)] : report.tests.map(resultRow)));
+  markFaults(editor, faultsOf(report));
   const summary = $("summary");
   summary.dataset.passed = String(passed);
   summary.dataset.status = report.status;
@@ -185,10 +235,15 @@ function showReport(report) {
       : `${passed} of ${graded.length} hidden tests passed.`;
   $("load-output").hidden = !report.output;
   $("load-output").querySelector("pre").textContent = report.output || "";
-  if (solved) {
-    localStorage.setItem(solvedKey, "1");
-    $("solved").hidden = false;
-  }
+  if (solved) markSolved(config.id);
+  showProgress();
+}
+
+function showProgress() {
+  const solved = isSolved(config.id);
+  $("solved").hidden = !solved;
+  $("solved-panel").hidden = !solved;
+  $("track-progress").textContent = `${progressText(config.track.problems)} in ${config.track.title}`;
 }
 
 // ---- Page wiring ---------------------------------------------------------------------------------
@@ -197,7 +252,11 @@ const status = $("runtime-status");
 const runButton = $("run-tests");
 const results = document.getElementById("results");
 
+let pythonReady;
+const whenPythonReady = new Promise((resolve) => (pythonReady = resolve));
+
 function setState(state, text, fraction) {
+  if (state === "ready") pythonReady();
   status.dataset.state = state;
   status.querySelector(".status-text").textContent = text;
   status.querySelector("progress").value = fraction;
@@ -217,7 +276,11 @@ const editor = new EditorView({
     extensions: [
       basicSetup,
       python(),
+      // Triple quotes are not auto-closed: typing `"""doc"""` must give exactly that.
+      Prec.highest(EditorState.languageData.of(() => [{ closeBrackets: { brackets: ["(", "[", "{", "'", '"'] } }])),
       indentUnit.of("    "),
+      EditorView.lineWrapping,
+      faultMarks,
       Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => (runTests(), true) }])),
       keymap.of([indentWithTab]),
       theme.of(darkScheme.matches ? oneDark : []),
@@ -253,7 +316,6 @@ async function runTests() {
   results.replaceChildren();
   $("summary").textContent = "Running…";
   const report = await runtime.run(source(), config.tests, (result) => results.append(resultRow(result)));
-  results.replaceChildren(...report.tests.map(resultRow));
   showReport(report);
 }
 
@@ -269,10 +331,31 @@ $("reset").addEventListener("click", () => {
   if (source() === config.stub || confirm("Replace your code with the starting stub?")) setSource(config.stub);
 });
 
+const UPLOAD_LIMIT = 1_000_000;
+
+// The text of an uploaded file, or why it cannot be a Python source.
+async function pythonText(file) {
+  if (file.size > UPLOAD_LIMIT) return { error: `${file.name} is ${Math.round(file.size / 1000)} kB; a solution is a small text file` };
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (bytes.includes(0)) return { error: `${file.name} looks like a binary file, not Python source: nothing was changed` };
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return { error: `${file.name} is not UTF-8 text: save it as UTF-8 and upload it again` };
+  }
+}
+
 $("upload").addEventListener("change", async (event) => {
   const file = event.target.files[0];
-  if (file) setSource(await file.text());
   event.target.value = "";
+  if (!file) return;
+  const { text, error } = await pythonText(file);
+  const message = $("upload-message");
+  message.hidden = !error;
+  message.textContent = error ?? "";
+  if (error) return;
+  const changed = source() !== config.stub && source() !== text;
+  if (!changed || confirm(`Replace your code with ${file.name}?`)) setSource(text);
 });
 
 $("download").addEventListener("click", () => {
@@ -294,8 +377,30 @@ hintButton?.addEventListener("click", () => {
   const next = hints.find((h) => h.hidden);
   next.hidden = false;
   next.focus();
+  rememberHints(config.id, hints.filter((h) => !h.hidden).length);
   updateHintButton();
 });
+hints.slice(0, hintsShown(config.id)).forEach((hint) => (hint.hidden = false));
 if (hintButton) updateHintButton();
 
-$("solved").hidden = !localStorage.getItem(solvedKey);
+showProgress();
+
+function goToLine(line) {
+  revealLine(editor, line);
+}
+
+const tryInConsole = mountConsole({
+  form: $("console-form"),
+  input: $("console-input"),
+  log: $("console-log"),
+  evaluate: (code) => runtime.evaluate(source(), code),
+  goToLine,
+});
+
+// The statement's live figure, if the problem has one: it draws before Python loads, and calls the
+// learner's function through the console's path once Python is ready.
+const figure = document.querySelector("[data-figure]");
+if (figure && config.figureURL) {
+  import(config.figureURL).then(({ default: mount }) =>
+    mount(figure, { ready: whenPythonReady, evaluate: (code) => runtime.evaluate(source(), code) }));
+}

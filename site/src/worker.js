@@ -2,10 +2,12 @@
 //
 // page -> worker  {type: "init", indexURL, packages, bundleURL, interruptBuffer?}
 //                 {type: "run", runId, source, only?}
+//                 {type: "evaluate", runId, source, code}         the "Try it" console, never graded
 // worker -> page  {type: "progress", stage, step, steps}
 //                 {type: "ready", python}
 //                 {type: "start" | "done", runId, data}      one test starting / its result
 //                 {type: "report", runId, report}             the whole verdict
+//                 {type: "evaluated", runId, answer}          {output, result, error} of an evaluate
 //                 {type: "fatal", message}                    the runtime is unusable; replace the worker
 
 let pyodide;
@@ -39,6 +41,12 @@ function run({ runId, source, only }) {
   postMessage({ type: "report", runId, report: JSON.parse(report) });
 }
 
+function evaluate({ runId, source, code }) {
+  const onEvent = (kind, json) => postMessage({ type: kind, runId, data: JSON.parse(json) });
+  const answer = browser.evaluate(source, code, onEvent);
+  postMessage({ type: "evaluated", runId, answer: JSON.parse(answer) });
+}
+
 function fatal(error) {
   postMessage({ type: "fatal", message: String(error && error.message ? error.message : error) });
 }
@@ -51,6 +59,9 @@ self.onmessage = async ({ data }) => {
     } else if (data.type === "run") {
       await booted;
       run(data);
+    } else if (data.type === "evaluate") {
+      await booted;
+      evaluate(data);
     }
   } catch (error) {
     fatal(error);

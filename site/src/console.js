@@ -1,0 +1,47 @@
+// "Try it": a scratch prompt that runs Python against the learner's current code in the worker. It
+// never counts as a run; the worker applies the problem's time limit and interrupt as for tests.
+import { frameList } from "./feedback.js";
+
+export function mountConsole({ form, input, log, evaluate, goToLine }) {
+  const entry = (className, text) => {
+    const item = document.createElement("li");
+    item.className = className;
+    item.textContent = text;
+    log.append(item);
+    item.scrollIntoView({ block: "nearest" });
+    return item;
+  };
+
+  async function submit(code) {
+    if (!code.trim() || form.dataset.busy) return;
+    form.dataset.busy = "true";
+    entry("console-code", code.replace(/^/gm, (_, at) => (at ? "... " : ">>> ")));
+    const answer = await evaluate(code);
+    delete form.dataset.busy;
+    if (answer.output) entry("console-output", answer.output);
+    if (answer.result !== null && answer.result !== undefined) entry("console-result", answer.result).dataset.testid = "console-result";
+    if (answer.error) {
+      const error = entry("console-error", answer.error.message);
+      error.dataset.testid = "console-error";
+      if (answer.error.frames?.length) error.append(frameList(answer.error.frames, goToLine));
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit(input.value);
+    input.value = "";
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  // From a failing test's "Try it": the call goes in, ready to run or edit.
+  return (code) => {
+    input.value = code;
+    input.focus();
+    form.scrollIntoView({ block: "nearest" });
+  };
+}
