@@ -50,13 +50,13 @@ def row(learner, name: str):
 
 def console(learner, code: str):
     """Type `code` into "Try it", press Enter, and return the log's new entries."""
-    log = learner.page.locator('[data-testid="console-log"] li')
+    log = learner.page.locator('[data-testid="console-log"] > li')
     before = log.count()
     learner.page.fill('[data-testid="console-input"]', code)
     learner.page.press('[data-testid="console-input"]', "Enter")
     learner.page.wait_for_function(
         "n => !document.querySelector('[data-testid=console-form]').dataset.busy && "
-        "document.querySelectorAll('[data-testid=console-log] li').length > n", arg=before, timeout=30_000)
+        "document.querySelectorAll('[data-testid=console-log] > li').length > n", arg=before, timeout=30_000)
     return log.all()[before:]
 
 
@@ -118,7 +118,7 @@ def test_gradient_problem_has_its_own_figure(learner):
     learner.upload(GRADIENT / "mutants" / "sign_flipped.py")
     learner.page.click('[data-testid="figure-overlay"]')
     learner.page.locator('[data-testid="figure-overlay-status"]', has_text="off by").wait_for()
-    assert learner.page.locator(".figure-mine-mark").count() == 4
+    assert learner.page.locator(".figure-chart .figure-mine-mark").count() == 4
 
 
 # ---- Feedback where the code is ------------------------------------------------------------------------
@@ -206,7 +206,7 @@ def test_messages_that_used_to_mislead(learner, tmp_path):
 def test_console_returns_a_value_its_prints_and_a_traceback_without_a_run(learner, tmp_path):
     learner.open_problem()
     learner.upload(write(tmp_path, HELPER_RAISES + "\nprint('module loaded')\n"))
-    entries = console(learner, "np.log([.1, .2, .6, .1]).sum()")
+    entries = console(learner, "float(np.log([.1, .2, .6, .1]).sum())")
     assert [e.get_attribute("class") for e in entries] == ["console-code", "console-output", "console-result"]
     assert entries[1].inner_text() == "module loaded"
     assert number(entries[2].inner_text()) == pytest.approx(np.log([.1, .2, .6, .1]).sum(), rel=1e-15)
@@ -258,7 +258,9 @@ def test_upload_refuses_a_binary_file_and_asks_before_replacing_changed_code(lea
     stub = learner.editor_text()
     learner.page.set_input_files('[data-testid="upload"]', files=[
         {"name": "model.pyc", "mimeType": "application/octet-stream", "buffer": b"\x00\x01binary\xff"}])
-    assert "binary" in learner.page.inner_text('[data-testid="upload-message"]')
+    message = learner.page.locator('[data-testid="upload-message"]')
+    message.wait_for()
+    assert "model.pyc looks like a binary file" in message.inner_text()
     assert learner.editor_text() == stub
     learner.page.locator(".cm-content").click()
     learner.page.keyboard.type("# my work ")
@@ -268,7 +270,7 @@ def test_upload_refuses_a_binary_file_and_asks_before_replacing_changed_code(lea
     learner.page.wait_for_timeout(200)
     assert learner.dialogs == ["Replace your code with solution.py?"]
     assert "# my work" in learner.editor_text()
-    assert not learner.page.locator('[data-testid="upload-message"]').is_visible()
+    assert not message.is_visible()
 
 
 # ---- Phones and keyboards --------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ export function mountConsole({ form, input, log, evaluate, goToLine }) {
     entry("console-code", code.replace(/^/gm, (_, at) => (at ? "... " : ">>> ")));
     const answer = await evaluate(code);
     delete form.dataset.busy;
-    if (answer.output) entry("console-output", answer.output);
+    if (answer.output) entry("console-output", answer.output.replace(/\n$/, ""));
     if (answer.result !== null && answer.result !== undefined) entry("console-result", answer.result).dataset.testid = "console-result";
     if (answer.error) {
       const error = entry("console-error", answer.error.message);
