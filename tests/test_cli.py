@@ -127,3 +127,15 @@ def test_grading_leaves_nothing_behind(tmp_path):
     )
     assert run.returncode == 1, run.stderr
     assert list(temp.iterdir()) == [] and list(work.iterdir()) == []
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`harness grade ... | head -1`: the pipe closes before the report is written."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "grade", "label-smoothing", SOLUTION, "--format", "json"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.wait(timeout=120)
+    assert stderr == ""
