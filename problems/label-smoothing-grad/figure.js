@@ -1,6 +1,6 @@
-// The live figure of this problem's statement (see AUTHORING.md, "A figure"): drag a logit and
+// The live figure of this problem's statement (AUTHORING.md, `figure.js`): drag a logit and
 // watch the gradient p − q, per class, of the 4-class weather example.
-import { barChart, format, html, overlay, readouts, slider, smoothedTarget, softmax } from "@exercise-kit/figure";
+import { barChart, classHandles, format, html, overlay, readouts, smoothedTarget, softmax } from "@exercise-kit/figure";
 
 const CLASSES = ["sunny", "cloudy", "rainy", "stormy"];
 const TRUE_CLASS = 2;
@@ -15,14 +15,7 @@ export default function mount(root, python) {
     return { p, q, g: p.map((pi, i) => pi - q[i]) };
   };
 
-  const alpha = slider({
-    label: "α (smoothing)", min: 0, max: 1, step: 0.005, value: state.alpha, testid: "figure-alpha",
-    show: (v) => format(v, 3), onInput: (v) => ((state.alpha = v), redraw()),
-  });
-  const logits = CLASSES.map((name, i) => slider({
-    label: `${name}${i === TRUE_CLASS ? " (true)" : ""} logit`, min: -6, max: 6, step: 0.05, value: state.logits[i],
-    testid: `figure-logit-${name}`, show: (v) => format(v, 2), onInput: (v) => ((state.logits[i] = v), redraw()),
-  }));
+  const handles = classHandles({ classes: CLASSES, trueClass: TRUE_CLASS, state, onChange: redraw });
   const bars = barChart({ labels: CLASSES, min: -1, max: 1, title: "p, q and the gradient p − q, per class", height: 190 });
   const numbers = readouts({ "grad-true": "p − q, true class", "grad-sum": "Sum of the gradient (always 0)" });
   const mine = overlay({
@@ -55,7 +48,7 @@ export default function mount(root, python) {
 
   root.append(
     html("figcaption", {}, "The gradient of the smoothed loss is p − q: drag a logit and watch each class's push. The true class is rainy."),
-    html("div", { class: "figure-controls" }, alpha.row, ...logits.map((s) => s.row)),
+    html("div", { class: "figure-controls" }, ...handles.rows),
     html("div", { class: "figure-panels" },
       html("div", {}, bars.root,
         html("p", { class: "figure-legend" }, html("span", { class: "key figure-p" }), "p ", html("span", { class: "key figure-q" }), "q ",

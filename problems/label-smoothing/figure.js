@@ -1,7 +1,7 @@
-// The live figure of this problem's statement (see AUTHORING.md, "A figure"): the source's 4-class
+// The live figure of this problem's statement (AUTHORING.md, `figure.js`): the source's 4-class
 // weather example, with a handle for α and for each logit.
 import {
-  barChart, crossEntropy, format, html, lineChart, overlay, readouts, slider, smoothedTarget, softmax,
+  barChart, classHandles, crossEntropy, format, html, lineChart, overlay, readouts, smoothedTarget, softmax,
 } from "@exercise-kit/figure";
 
 const CLASSES = ["sunny", "cloudy", "rainy", "stormy"];
@@ -14,19 +14,11 @@ export default function mount(root, python) {
   const state = { alpha: EXAMPLE.alpha, logits: [...EXAMPLE.logits], mine: null };
   const lossAt = (alpha) => crossEntropy(smoothedTarget(k, TRUE_CLASS, alpha), softmax(state.logits));
 
-  const alpha = slider({
-    label: "α (smoothing)", min: 0, max: 1, step: 0.005, value: state.alpha, testid: "figure-alpha",
-    show: (v) => format(v, 3), onInput: (v) => ((state.alpha = v), redraw()),
-  });
-  const logits = CLASSES.map((name, i) => slider({
-    label: `${name}${i === TRUE_CLASS ? " (true)" : ""} logit`, min: -6, max: 6, step: 0.05, value: state.logits[i],
-    testid: `figure-logit-${name}`, show: (v) => format(v, 2), onInput: (v) => ((state.logits[i] = v), redraw()),
-  }));
+  const handles = classHandles({ classes: CLASSES, trueClass: TRUE_CLASS, state, onChange: redraw });
   const reset = html("button", { type: "button", class: "secondary", "data-testid": "figure-reset" }, "Back to the example");
   reset.addEventListener("click", () => {
     Object.assign(state, { alpha: EXAMPLE.alpha, logits: [...EXAMPLE.logits] });
-    alpha.set(state.alpha);
-    logits.forEach((s, i) => s.set(state.logits[i]));
+    handles.reset();
     redraw();
   });
 
@@ -80,7 +72,7 @@ export default function mount(root, python) {
 
   root.append(
     html("figcaption", {}, "Label smoothing on a 4-class weather forecast; the true class is rainy. Move α and the logits."),
-    html("div", { class: "figure-controls" }, alpha.row, ...logits.map((s) => s.row), reset),
+    html("div", { class: "figure-controls" }, ...handles.rows, reset),
     html("div", { class: "figure-panels" },
       html("div", {}, html("h3", {}, "p (softmax) beside q (target)"), bars.root,
         html("p", { class: "figure-legend" }, html("span", { class: "key figure-p" }), "p ", html("span", { class: "key figure-q" }), "q ",

@@ -57,6 +57,24 @@ export function slider({ label, min, max, step, value, testid, show, onInput }) 
   return { row, set, input };
 }
 
+// The handles of a classification example: α, and one logit per class. They edit `state.alpha` and
+// `state.logits` in place and call `onChange()`; `reset()` moves them back to `state`'s values.
+export function classHandles({ classes, trueClass, state, onChange }) {
+  const alpha = slider({
+    label: "α (smoothing)", min: 0, max: 1, step: 0.005, value: state.alpha, testid: "figure-alpha",
+    show: (v) => format(v, 3), onInput: (v) => ((state.alpha = v), onChange()),
+  });
+  const logits = classes.map((name, i) => slider({
+    label: `${name}${i === trueClass ? " (true)" : ""} logit`, min: -6, max: 6, step: 0.05, value: state.logits[i],
+    testid: `figure-logit-${name}`, show: (v) => format(v, 2), onInput: (v) => ((state.logits[i] = v), onChange()),
+  }));
+  const reset = () => {
+    alpha.set(state.alpha);
+    logits.forEach((handle, i) => handle.set(state.logits[i]));
+  };
+  return { rows: [alpha.row, ...logits.map((handle) => handle.row)], reset };
+}
+
 // Named quantities shown as text the reader (and the tests) can read exactly.
 export function readouts(names) {
   const list = html("dl", { class: "figure-readouts" });
