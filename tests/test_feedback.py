@@ -100,3 +100,15 @@ def test_console_returns_value_prints_and_traceback(label_smoothing, monkeypatch
     failed = json.loads(browser.evaluate(source, "label_smoothing_loss(np.zeros(3), 0, 0.1)", lambda *_: None))
     assert failed["error"]["frames"] == [{"line": 4, "function": "helper"}, {"line": 7, "function": "label_smoothing_loss"}]
     assert "ZeroDivisionError" in failed["error"]["message"]
+
+
+def test_the_lines_a_wrong_value_can_leave_from_are_in_the_report(label_smoothing):
+    source = (
+        "def label_smoothing_loss(logits, target, alpha):\n"
+        "    def inner():\n"
+        "        return 0\n"
+        "    if alpha:\n"
+        "        return 1.0\n"
+        "    return 2.0\n"
+    )
+    assert runner.run(label_smoothing, source, InProcess()).to_dict()["returns"] == [5, 6]

@@ -143,6 +143,18 @@ def test_a_raising_line_and_its_caller_are_marked_until_the_next_edit(learner, t
     assert learner.page.locator(".cm-fault-line-raised, .cm-fault-line-caller, .cm-fault-marker").count() == 0
 
 
+def test_a_wrong_value_marks_the_return_it_left_from(learner):
+    learner.open_problem()
+    learner.upload(LABEL_SMOOTHING / "mutants" / "smooths_the_loss.py")
+    learner.run_tests()
+    returned = learner.page.locator(".cm-line.cm-fault-line-returned")
+    assert returned.all_inner_texts() == [
+        line for line in (LABEL_SMOOTHING / "mutants" / "smooths_the_loss.py").read_text().splitlines()
+        if line.strip().startswith("return ")
+    ]
+    assert learner.page.locator(".cm-fault-gutter .cm-fault-returned").count() == returned.count()
+
+
 def test_a_syntax_error_is_one_row_and_marks_its_line(learner, tmp_path):
     learner.open_problem()
     learner.upload(write(tmp_path, "import numpy as np\n\ndef label_smoothing_loss(logits, target, alpha)\n    return 0.0\n"))

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Protocol
 from .manifest import Entry
 from .plain import WrongResult
 from .problem import Problem
-from .submission import Fault, python_call
+from .submission import Fault, python_call, return_lines
 from .testing import HIDDEN, Check, SubmissionFault, TestFailure, TestSpec
 
 SCHEMA_VERSION = 1
@@ -79,6 +79,8 @@ class Report:
     tests: list[TestResult] = field(default_factory=list)
     output: str = ""
     fault: Fault | None = None  # why the submission could not be loaded
+    # The lines of the entry function's `return` statements: where a wrong value left the learner's code.
+    returns: tuple[int, ...] = ()
 
     @property
     def graded(self) -> list[TestResult]:
@@ -103,6 +105,7 @@ class Report:
             "errors": self.count(ERROR),
             "output": self.output,
             **({"fault": self.fault.to_dict()} if self.fault is not None else {}),
+            "returns": list(self.returns),
             "tests": [t.to_dict() for t in self.graded],
             "examples": [t.to_dict() for t in self.examples],
         }
@@ -139,7 +142,9 @@ def run(
         result = _run_one(problem, spec, executor)
         results.append(result)
         notify("done", result.to_dict())
-    return Report(problem.id, _overall(results), _summary(results), results, load_output)
+    report = Report(problem.id, _overall(results), _summary(results), results, load_output)
+    report.returns = return_lines(source, problem.manifest.entry.name)
+    return report
 
 
 def unloadable(

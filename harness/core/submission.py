@@ -6,6 +6,7 @@ tests, and in the CLI inside a separate, limited process; both speak in the plai
 
 from __future__ import annotations
 
+import ast
 import inspect
 import io
 import math
@@ -248,3 +249,23 @@ def python_literal(value: Any) -> str:
     if isinstance(value, tuple):
         return f"({', '.join(python_literal(v) for v in value)}{',' if len(value) == 1 else ''})"
     return repr(value)
+
+
+def return_lines(source: str, name: str) -> tuple[int, ...]:
+    """The lines of the `return` statements of the module-level function `name` (its last definition),
+    not counting those of functions defined inside it."""
+    try:
+        module = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return ()
+    definitions = [n for n in module.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
+    if not definitions:
+        return ()
+    lines, pending = [], list(definitions[-1].body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Return):
+            lines.append(node.lineno)
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            pending.extend(ast.iter_child_nodes(node))
+    return tuple(sorted(lines))

@@ -19,15 +19,20 @@ class FaultMarker extends GutterMarker {
   toDOM() {
     const mark = document.createElement("span");
     mark.className = `cm-fault-marker cm-fault-${this.kind}`;
-    mark.textContent = this.kind === "raised" ? "●" : "›";
-    mark.title = this.kind === "raised" ? "The error happened here" : "Called from here";
+    mark.textContent = MARKS[this.kind].text;
+    mark.title = MARKS[this.kind].title;
     return mark;
   }
 }
 
+const MARKS = {
+  raised: { text: "●", title: "The error happened here" },
+  caller: { text: "›", title: "Called from here" },
+  returned: { text: "◆", title: "A wrong value was returned from here" },
+};
 const NONE = { lines: Decoration.none, markers: RangeSet.empty };
 
-// faults: [{line, kind: "raised" | "caller"}]; the first kind given for a line wins.
+// faults: [{line, kind: "raised" | "caller" | "returned"}]; the first kind given for a line wins.
 function decorate(state, faults) {
   const byLine = new Map();
   for (const fault of faults) {
@@ -58,12 +63,16 @@ export function markFaults(view, faults) {
   view.dispatch({ effects: setFaults.of(faults) });
 }
 
-// The faults of a report: the line that raised, and the learner's lines that called it.
+// The faults of a report: the line that raised and the learner's lines that called it; when a test
+// got a wrong value, the entry function's `return` lines it left from.
 export function faultsOf(report) {
   const faults = [];
   if (report.fault?.line) faults.push({ line: report.fault.line, kind: "raised" });
   for (const result of [report.fault ?? {}, ...report.tests]) {
     (result.frames ?? []).forEach((frame, i) => faults.push({ line: frame.line, kind: i === 0 ? "raised" : "caller" }));
+  }
+  if (report.tests.some((t) => t.status === "fail")) {
+    for (const line of report.returns ?? []) faults.push({ line, kind: "returned" });
   }
   return faults;
 }
