@@ -289,12 +289,18 @@ def test_upload_refuses_a_binary_file_and_asks_before_replacing_changed_code(lea
 
 @pytest.mark.parametrize("width", PHONES)
 def test_phones_have_no_horizontal_overflow_and_reach_the_editor(browser, base_url, width):
-    learner = Learner(browser, base_url, viewport={"width": width, "height": 740}, has_touch=True, is_mobile=True)
+    learner = Learner(browser, base_url, viewport={"width": width, "height": 740}, has_touch=True, is_mobile=True,
+                      color_scheme="dark")
     try:
         # Against the phone's width, not innerWidth: a mobile viewport widens to fit content that overflows.
         overflowing = f"Math.max(document.documentElement.scrollWidth, innerWidth) - {width}"
         learner.page.goto(base_url)
         assert learner.page.evaluate(overflowing) <= 0
+        learner.page.goto(f"{base_url}label-smoothing/index.html")
+        learner.page.wait_for_selector('[data-testid="figure-loss"]:not(:empty)')
+        assert learner.page.evaluate(overflowing) <= 0
+        bar = "getComputedStyle(document.querySelector('.figure-chart .figure-p')).fill"
+        assert learner.page.evaluate(bar) == "rgb(122, 162, 255)"  # the dark theme's accent, readable on dark
         learner.open_problem("label-smoothing-grad")
         learner.upload(GRADIENT / "mutants" / "forgets_smoothing.py")
         learner.run_tests()  # rows, diffs and the failing calls are on the page now
