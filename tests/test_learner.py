@@ -236,6 +236,8 @@ def test_console_shares_the_time_limit(learner):
     timed_out = console(learner, "while True: pass")[-1]
     assert "time limit" in timed_out.inner_text()
     assert console(learner, "6 * 7")[-1].inner_text() == "42"
+    learner.page.press('[data-testid="console-input"]', "ArrowUp")  # history, as at a Python prompt
+    assert learner.page.input_value('[data-testid="console-input"]') == "6 * 7"
 
 
 # ---- The learning loop and uploads -----------------------------------------------------------------------

@@ -12,9 +12,15 @@ export function mountConsole({ form, input, log, evaluate, goToLine }) {
     return item;
   };
 
+  // What was run before, for Up and Down as at a Python prompt; `recalled` is the entry shown.
+  const history = [];
+  let recalled = 0;
+
   async function submit(code) {
     if (!code.trim() || form.dataset.busy) return;
     form.dataset.busy = "true";
+    history.push(code);
+    recalled = history.length;
     entry("console-code", code.replace(/^/gm, (_, at) => (at ? "... " : ">>> ")));
     const answer = await evaluate(code);
     delete form.dataset.busy;
@@ -36,6 +42,13 @@ export function mountConsole({ form, input, log, evaluate, goToLine }) {
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
       form.requestSubmit();
+    }
+    const step = { ArrowUp: -1, ArrowDown: 1 }[event.key];
+    // Only from a one-line input, so that moving between the lines of a multi-line entry still works.
+    if (step && !input.value.includes("\n") && history.length) {
+      event.preventDefault();
+      recalled = Math.min(Math.max(recalled + step, 0), history.length);
+      input.value = history[recalled] ?? "";
     }
   });
   // From a failing test's "Try it": the call goes in, ready to run or edit.
