@@ -142,9 +142,8 @@ def run(
         result = _run_one(problem, spec, executor)
         results.append(result)
         notify("done", result.to_dict())
-    report = Report(problem.id, _overall(results), _summary(results), results, load_output)
-    report.returns = return_lines(source, problem.manifest.entry.name)
-    return report
+    return Report(problem.id, _overall(results), _summary(results), results, load_output,
+                  returns=return_lines(source, problem.manifest.entry.name))
 
 
 def unloadable(
@@ -200,7 +199,7 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         result.status, result.message = ERROR, f"the test itself failed: {type(exc).__name__}: {exc}"
     result.duration_ms = (time.perf_counter() - started) * 1000
     result.output = "".join(outputs)
-    if last_call:
+    if last_call and result.status != PASS:
         result.call = python_call(problem.manifest.entry.name, last_call[0])
     return result
 

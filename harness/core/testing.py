@@ -26,6 +26,8 @@ from .submission import Fault
 
 HIDDEN = "hidden"
 EXAMPLE = "example"
+# Arrays up to this size travel with a failed comparison, for the learner's element-wise diff.
+COMPARISON_LIMIT = 10_000
 
 
 class TestFailure(AssertionError):
@@ -132,7 +134,7 @@ class Check:
         if not np.all(np.abs(got_array - want_array) <= atol + rtol * np.abs(want_array)):
             message = f"{about}: got {_show(got)}, expected {_show(want)}" + (f". {hint}" if hint else "")
             comparison = None
-            if got_array.ndim:
+            if got_array.ndim and got_array.size <= COMPARISON_LIMIT:
                 comparison = {"shape": list(got_array.shape), "got": got_array.ravel().tolist(),
                               "want": want_array.ravel().tolist(), "rtol": rtol, "atol": atol}
             raise TestFailure(message, comparison)
