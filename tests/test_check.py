@@ -58,7 +58,7 @@ def test_without_the_large_logit_test_the_surviving_mutants_are_named(copy_of):
     folder = copy_of("label-smoothing")
     tests = folder / "tests.py"
     source = tests.read_text()
-    start = source.index('@hidden("Numerically stable for large logits")')
+    start = source.index('@hidden("Numerically stable for large logits"')
     tests.write_text(source[:start])
     run = check(folder.parent, "label-smoothing")
     assert run.returncode == 1
