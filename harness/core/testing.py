@@ -40,8 +40,10 @@ DEFAULT_RTOL, DEFAULT_ATOL = 1e-5, 1e-8
 # Inputs drawn with this seed ship with the site (their expected values are in expected.json);
 # `grade` draws from any other seed, so those inputs are new to every learner.
 PUBLISHED_SEED = 0
-# Values in messages: enough for a learner to see what is wrong, too few to stand in for the answer.
+# Results in messages: enough for a learner to see what is wrong, too few to stand in for the answer.
 SHOWN_DIGITS = 4
+# Arguments in messages: the question, not the answer, shown closely enough to try it at home.
+ARGUMENT_DIGITS = 6
 
 
 class TestFailure(AssertionError):
@@ -179,7 +181,7 @@ class Candidate:
 
     def describe(self, *args: Any) -> str:
         """How a call looks in a message: `f([1.0, 2.0], 0, 0.1)`."""
-        return f"{self._entry.name}({', '.join(show(a) for a in args)})"
+        return f"{self._entry.name}({', '.join(show(a, ARGUMENT_DIGITS) for a in args)})"
 
     def call(self, *args: Any) -> Any:
         """Call the submission; return its checked result or end the test with its fault."""
@@ -243,15 +245,15 @@ class Candidate:
         return "the result" if self._last_call is None else self.describe(*self._last_call)
 
 
-def show(value: Any) -> str:
-    """A value as messages show it: at most 8 items per list, floats to SHOWN_DIGITS significant digits."""
+def show(value: Any, digits: int = SHOWN_DIGITS) -> str:
+    """A value as messages show it: at most 8 items per list, floats to `digits` significant digits."""
     if isinstance(value, np.ndarray):
         value = value.tolist()
     if isinstance(value, (float, np.floating)):
-        text = f"{float(value):.{SHOWN_DIGITS}g}"
+        text = f"{float(value):.{digits}g}"
         return text if any(c in text for c in ".einf") else text + ".0"
     if isinstance(value, (list, tuple)):
-        items = [show(v) for v in value[:8]]
+        items = [show(v, digits) for v in value[:8]]
         if len(value) > 8:
             items.append(f"… {len(value) - 8} more")
         return f"[{', '.join(items)}]"
