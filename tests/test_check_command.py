@@ -22,14 +22,6 @@ def check(root: Path, *problems: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture
-def copy_of(tmp_path):
-    def copy(problem: str) -> Path:
-        shutil.copytree(PROBLEMS / problem, tmp_path / problem, ignore=shutil.ignore_patterns("__pycache__"))
-        return tmp_path / problem
-    return copy
-
-
 @pytest.mark.parametrize("problem", PROBLEM_IDS)
 def test_every_problem_is_sound(problem):
     run = check(PROBLEMS, problem)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -91,14 +90,6 @@ def test_the_reports_seed_reproduces_its_verdict(tables, cli):
     assert first["seed"] != 0 and again["seed"] == first["seed"]
     messages = [[(t["status"], t["message"], t["score"]) for t in r["tests"]] for r in (first, again)]
     assert messages[0] == messages[1]
-
-
-@pytest.fixture
-def copy_of(tmp_path):
-    def copy(problem: str) -> Path:
-        shutil.copytree(PROBLEMS / problem, tmp_path / problem, ignore=shutil.ignore_patterns("__pycache__"))
-        return tmp_path / problem
-    return copy
 
 
 def test_a_reference_that_fails_on_a_draw_is_the_problems_fault(copy_of, cli):

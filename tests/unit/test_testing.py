@@ -1,7 +1,7 @@
 """The authoring API (`harness.core.testing`) and the runner's points, against a fake executor: no process.
 
-Each problem here is a tiny `double(x)` problem built from texts, graded with an executor that calls
-a plain Python function and counts the calls.
+Each problem here is a tiny `double(x)` problem built from texts, graded with a scripted executor
+that answers with a plain Python function and counts the calls.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import typing
 
 import pytest
 
+from fakes import ScriptedExecutor
 from harness.core import problem as problems, runner
 from harness.core.manifest import ProblemError
-from harness.core.plain import encode
 from harness.core.submission import Fault
 from harness.core.testing import PUBLISHED_SEED, Candidate
 
@@ -31,33 +31,14 @@ returns = "float"
 HEADER = "import numpy as np\nfrom harness.core.testing import Case, Draw, cases, example, hidden\n"
 
 
-class FakeExecutor:
-    """Runs `function` in this process; a call whose result is a Fault returns that fault."""
-
-    def __init__(self, function):
-        self.function = function
-        self.calls: list[list] = []
-
-    def load(self, source, entry, timeout=0.0):
-        return None, ""
-
-    def call(self, args, timeout):
-        self.calls.append(args)
-        value = self.function(*args)
-        return (None, value, "") if isinstance(value, Fault) else (encode(value), None, "")
-
-    def clock(self):
-        return 0.0
-
-
 def make(tests: str, expected: dict | None = None) -> problems.Problem:
     files = {"problem.toml": MANIFEST, "statement.md": "", "stub.py": "", "tests.py": HEADER + tests,
              "expected.json": json.dumps({k: {"kind": "float", "value": v} for k, v in (expected or {}).items()})}
     return problems.from_files(files, "problems/double")
 
 
-def grade(problem: problems.Problem, function) -> tuple[runner.Report, FakeExecutor]:
-    executor = FakeExecutor(function)
+def grade(problem: problems.Problem, function) -> tuple[runner.Report, ScriptedExecutor]:
+    executor = ScriptedExecutor(answer=lambda args: function(*args))
     return runner.run(problem, "", executor), executor
 
 
@@ -90,7 +71,7 @@ def test_one_call_checks_a_named_case_against_its_expected_value():
     problem = make(tests, {"two": 4.0})
     report, executor = grade(problem, lambda x: x + 1)
     assert only_test(report).message == "double(2.0): got 3.0, expected 4.0. Multiply by 2"
-    assert executor.calls == [[2.0]]
+    assert [args for args, _ in executor.calls] == [[2.0]]
     assert only_test(grade(problem, lambda x: 2 * x)[0]).status == "pass"
 
 
