@@ -74,7 +74,7 @@ class Draw:
     """
 
     function: Callable[[np.random.Generator], Case]
-    count: int = 3
+    count: int = 2
 
     def cases(self, name: str, seed: int) -> dict[str, Case]:
         """`name#1` … `name#count`, each from a generator of its own (stable across NumPy builds)."""

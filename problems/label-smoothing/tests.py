@@ -63,7 +63,6 @@ def large_case(rng):
 
 CASES = {
     "alpha-zero/three-classes": Case(np.array([2.0, 1.0, 0.1]), 0, 0.0),
-    "alpha-zero/five-classes": Case(np.array([0.5, -1.2, 3.3, 0.0, 2.1]), 1, 0.0),
     "alpha-zero/two-classes": Case(np.array([-3.0, 3.0]), 0, 0.0),
     "alpha-zero/random": Draw(alpha_zero_case),
     "formula/three-classes": Case(np.array([2.0, 1.0, 0.1]), 0, 0.1),
@@ -73,9 +72,9 @@ CASES = {
     "formula/alpha-one": Case(np.array([1.0, 2.0, 3.0]), 0, 1.0),
     "formula/random": Draw(any_case),
     "confident/one-hot-like": Case(np.array([0.0, 0.0, 0.0, 25.0]), 3, 0.1),
-    "confident/random": Draw(confident_case),
+    "confident/random": Draw(confident_case, count=1),
     "leading/three-classes": Case(np.array([-1.0, 0.5, 9.0]), 2, 0.0),
-    "leading/random": Draw(leading_case),
+    "leading/random": Draw(leading_case, count=1),
     "stable/large": Case(np.array([1000.0, 1001.0, 1002.0]), 2, 0.1),
     "stable/spread": Case(np.array([-500.0, 0.0, 500.0]), 2, 0.1),
     "stable/large-negative": Case(np.array([-1000.0, -1003.0, -1001.0, -1002.0]), 0, 0.3),
@@ -127,7 +126,7 @@ def smoothing_penalises_confidence(t, case):
 @hidden("A larger α gives a larger loss when the target class leads", over=cases("leading/"))
 def loss_grows_with_alpha(t, case):
     logits, y, _ = t.args(case)
-    alphas = [0.0, 0.1, 0.3, 0.6, 1.0]
+    alphas = [0.0, 0.3, 1.0]  # the loss is linear in α: three points show its slope
     losses = [t.call(logits, y, a) for a in alphas]
     for (a0, l0), (a1, l1) in zip(zip(alphas, losses), zip(alphas[1:], losses[1:])):
         if not l1 > l0:

@@ -16,7 +16,7 @@ def random_case(rng):
 CASES = {
     "values/small": Case(2.0),
     "values/negative": Case(-3.0),
-    "values/random": Draw(random_case, count=3),
+    "values/random": Draw(random_case, count=2),
 }
 
 
