@@ -96,7 +96,8 @@ def decomposed_loss(z, y, alpha):
 
 @example("Worked example: p = [0.1, 0.2, 0.6, 0.1], y = 2, α = 0.1")
 def worked_example(t):
-    t.assert_close(t.call(np.log([0.1, 0.2, 0.6, 0.1]), 2, 0.1), 0.6278789)
+    logits = np.log([0.1, 0.2, 0.6, 0.1])
+    t.assert_close(t.call(logits, 2, 0.1), 0.6278789)
 
 
 @hidden("α = 0 reduces to plain cross-entropy", over=cases("alpha-zero/"))
