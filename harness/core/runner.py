@@ -200,7 +200,7 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         result, passed, held_out = _over(spec, inputs, attempt)
         checked = len(inputs)
     result.max_score = _points(spec)
-    result.score = round(result.max_score * passed / checked, 4) if checked else result.max_score
+    result.score = round(result.max_score * passed / checked, 4)
     result.held_out = held_out
     result.duration_ms = (time.perf_counter() - started) * 1000
     result.output = "".join(outputs)

@@ -23,6 +23,7 @@ inputs that pass.
 
 from __future__ import annotations
 
+import copy
 import zlib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, NoReturn
@@ -192,11 +193,11 @@ class Candidate:
         return decode(plain, self._entry.returns, self.describe(*args))
 
     def args(self, case_id: str) -> tuple[Any, ...]:
-        """The arguments of a named case."""
+        """The arguments of a named case: a copy, so that a test that changes them changes no other test's."""
         if case_id not in self._cases:
             raise KeyError(f"tests.py has no case '{case_id}' in CASES")
         self.used_held_out |= case_id in self._held_out
-        return self._cases[case_id].args
+        return copy.deepcopy(self._cases[case_id].args)
 
     def case(self, case_id: str, *, hint: str = "") -> Any:
         """Call the submission on a named case, fail unless it is close to the reference's value; return it."""

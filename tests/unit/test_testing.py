@@ -166,3 +166,11 @@ def test_only_tests_that_ran_on_inputs_drawn_for_this_run_are_marked_held_out():
 
 def test_fail_never_returns():
     assert typing.get_type_hints(Candidate.fail)["return"] is typing.NoReturn
+
+
+def test_a_test_that_changes_a_cases_arguments_changes_no_other_test():
+    tests = ("CASES = {'v': Case(np.array([1.0, 2.0]))}\n"
+             "@hidden('changes')\ndef changes(t):\n    t.args('v')[0][:] = 0.0\n"
+             "@hidden('reads')\ndef reads(t):\n    t.call(*t.args('v'))\n")
+    report, executor = grade(make(tests), lambda x: 1.0)
+    assert [args[0].tolist() for args, _ in executor.calls] == [[1.0, 2.0]]
