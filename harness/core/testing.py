@@ -228,16 +228,18 @@ class Candidate:
         """
         rtol = self._tolerance.rtol if rtol is None else rtol
         atol = self._tolerance.atol if atol is None else atol
-        about = self._about() if about is None else about
         got_array, want_array = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
         if got_array.shape != want_array.shape:
-            self.fail(f"{about}: got shape {got_array.shape}, expected shape {want_array.shape}")
-        difference = np.abs(got_array - want_array)
-        if not np.all(difference <= atol + rtol * np.abs(want_array)):
+            wrong = f"got shape {got_array.shape}, expected shape {want_array.shape}"
+        else:
+            difference = np.abs(got_array - want_array)
+            if np.all(difference <= atol + rtol * np.abs(want_array)):
+                return
             shown_got, shown_want = show(got), show(want)
             gap = f" (equal to {SHOWN_DIGITS} digits, but {np.max(difference):.0e} apart: more than the tolerance)"
-            self.fail(f"{about}: got {shown_got}, expected {shown_want}"
-                      + (gap if shown_got == shown_want else "") + (f". {hint}" if hint else ""))
+            wrong = (f"got {shown_got}, expected {shown_want}" + (gap if shown_got == shown_want else "")
+                     + (f". {hint}" if hint else ""))
+        self.fail(f"{self._about() if about is None else about}: {wrong}")
 
     def fail(self, message: str) -> NoReturn:
         raise TestFailure(message)
