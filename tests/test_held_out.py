@@ -100,6 +100,9 @@ def test_a_reference_that_fails_on_a_draw_is_the_problems_fault(copy_of, cli):
     run = cli("grade", str(folder), str(folder / "accepted" / "decomposed.py"), "--seed", "1")
     assert run.returncode == 2
     assert f"{folder}/solution.py: on case '" in run.stderr and "(seed 1): raised ValueError" in run.stderr
+    reference.write_text(reference.read_text().replace("raise ValueError('too many')", "return float('nan')"))
+    run = cli("grade", str(folder), str(folder / "accepted" / "decomposed.py"), "--seed", "1")
+    assert run.returncode == 2 and "(seed 1) it returned nan, not a finite number" in run.stderr, run.stderr
     reference.unlink()
     run = cli("grade", str(folder), str(folder / "accepted" / "decomposed.py"))
     assert run.returncode == 2 and f"{folder}/solution.py: missing" in run.stderr

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Iterable
 
 from ..core.manifest import ProblemError
+from ..core.plain import WrongResult, decode
 from ..core.problem import EXPECTED, SOLUTION, Problem, redraw
 from ..core.runner import Executor
 from ..core.testing import PUBLISHED_SEED
@@ -22,7 +23,8 @@ from ..inprocess import InProcess
 def reference_values(problem: Problem, names: Iterable[str], executor: Executor) -> dict:
     """Run the reference on the named cases, in `executor`; its results as plain data, by case name.
 
-    Any fault of the reference is the problem's: a ProblemError naming solution.py.
+    Any fault of the reference, or a value it returns that no test could accept, is the problem's:
+    a ProblemError naming solution.py.
     """
     if SOLUTION not in problem.files:
         raise ProblemError(f"{problem.origin}/{SOLUTION}: missing; expected values are computed from it")
@@ -35,6 +37,10 @@ def reference_values(problem: Problem, names: Iterable[str], executor: Executor)
         plain, fault, _ = executor.call(list(problem.cases[name].args), problem.manifest.time_limit)
         if fault is not None:
             raise ProblemError(f"{where}: on case '{name}' (seed {problem.seed}): {fault.message}")
+        try:
+            decode(plain, problem.manifest.entry.returns, f"on case '{name}' (seed {problem.seed}) it")
+        except WrongResult as exc:
+            raise ProblemError(f"{where}: {exc}") from None
         values[name] = plain
     return values
 
