@@ -64,13 +64,17 @@ def test_python_call_round_trips(value):
         assert rebuilt == value
 
 
-def test_an_array_comparison_carries_both_arrays_for_a_diff():
+def test_an_array_comparison_carries_both_arrays_for_a_diff_and_no_more_digits_than_a_message():
     grad = problem.load(PROBLEMS / "label-smoothing-grad")
     source = (PROBLEMS / "label-smoothing-grad" / "mutants" / "sign_flipped.py").read_text()
     failed = [t.to_dict() for t in runner.run(grad, source, InProcess()).tests if t.status == "fail"]
     comparison = failed[0]["comparison"]
-    assert len(comparison["got"]) == len(comparison["want"]) == int(np.prod(comparison["shape"]))
-    np.testing.assert_allclose(comparison["got"], -np.array(comparison["want"]))
+    got, want = np.array(comparison["got"]), np.array(comparison["want"])
+    assert got.size == want.size == len(comparison["off"]) == int(np.prod(comparison["shape"]))
+    np.testing.assert_allclose(got, -want, rtol=1e-3)  # the expected values, to 4 significant digits
+    assert all(float(f"{w:.4g}") == w for w in want)
+    errors = np.abs(got + want)
+    assert comparison["worst"][0] == int(np.argmax(errors)) and len(comparison["worst"]) <= 3
 
 
 def test_a_load_fault_is_in_the_report_with_its_line(label_smoothing):

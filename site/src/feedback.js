@@ -134,28 +134,25 @@ export function callBlock(call, tryIt) {
 }
 
 const DIFF_ROWS = 12;
-const WORST = 3;
 
-// An element-wise diff of two arrays: the entries outside tolerance, the worst ones highlighted.
-export function diffTable({ shape, got, want, rtol, atol }) {
-  const entries = got.map((g, i) => {
-    const error = Math.abs(g - want[i]);
-    return { i, g, w: want[i], error, excess: error - (atol + rtol * Math.abs(want[i])) };
-  });
-  const off = entries.filter((e) => e.excess > 0);
-  const worst = new Set([...off].sort((a, b) => b.excess - a.excess).slice(0, WORST).map((e) => e.i));
-  const shown = (entries.length <= DIFF_ROWS ? entries : [...off].sort((a, b) => b.excess - a.excess).slice(0, DIFF_ROWS))
+// An element-wise diff of two arrays: the entries outside the tolerance, the worst ones (judged by
+// the harness at full precision) highlighted. Expected values come rounded, as in every message.
+export function diffTable({ shape, got, want, off, worst }) {
+  const worstSet = new Set(worst);
+  const entries = got.map((g, i) => ({ i, g, w: want[i], off: off[i], gap: Math.abs(g - want[i]) }));
+  const outside = entries.filter((e) => e.off);
+  const shown = (entries.length <= DIFF_ROWS ? entries : [...outside].sort((a, b) => b.gap - a.gap).slice(0, DIFF_ROWS))
     .sort((a, b) => a.i - b.i);
   const table = element("table", "diff");
   table.dataset.testid = "diff";
-  table.append(element("caption", "", `${off.length} of ${entries.length} entries are outside the tolerance` +
-    (shown.length < entries.length ? `; the ${shown.length} worst are shown` : "")));
+  table.append(element("caption", "", `${outside.length} of ${entries.length} entries are outside the tolerance` +
+    (shown.length < entries.length ? `; ${shown.length} of them are shown` : "")));
   const head = element("tr", "");
   for (const title of ["index", "yours", "expected", "difference"]) head.append(element("th", "", title));
   table.append(head);
   for (const e of shown) {
-    const row = element("tr", worst.has(e.i) ? "worst" : e.excess > 0 ? "off" : "");
-    if (worst.has(e.i)) row.dataset.testid = "diff-worst";
+    const row = element("tr", worstSet.has(e.i) ? "worst" : e.off ? "off" : "");
+    if (worstSet.has(e.i)) row.dataset.testid = "diff-worst";
     for (const text of [indexText(e.i, shape), number(e.g), number(e.w), number(e.g - e.w)]) row.append(element("td", "", text));
     table.append(row);
   }
@@ -174,5 +171,5 @@ function indexText(flat, shape) {
 }
 
 function number(value) {
-  return Number(value.toPrecision(8)).toString();
+  return Number(value.toPrecision(6)).toString();
 }
