@@ -141,8 +141,10 @@ class Learner:
     def wait_ready(self) -> None:
         self.page.wait_for_selector('[data-testid="runtime-status"][data-state="ready"]', timeout=BOOT_TIMEOUT_MS)
 
-    def upload(self, path: Path) -> None:
-        self.page.set_input_files('[data-testid="upload"]', str(path))
+    def upload(self, path: Path | list[dict]) -> None:
+        """Upload a file (or set_input_files' in-memory files) and wait until the page has dealt with it."""
+        self.page.set_input_files('[data-testid="upload"]', path if isinstance(path, list) else str(path))
+        self.page.wait_for_selector('[data-testid="upload"]:not([data-busy])', state="attached")
 
     def run_tests(self) -> dict[str, tuple[str, str]]:
         """Click "Run tests" and return {test name: (status, message)} once the summary is in."""

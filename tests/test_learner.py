@@ -270,18 +270,14 @@ def test_solving_reveals_the_explanation_and_the_next_problem_and_counts_it(lear
 def test_upload_refuses_a_binary_file_and_asks_before_replacing_changed_code(learner):
     learner.open_problem()
     stub = learner.editor_text()
-    learner.page.set_input_files('[data-testid="upload"]', files=[
-        {"name": "model.pyc", "mimeType": "application/octet-stream", "buffer": b"\x00\x01binary\xff"}])
+    learner.upload([{"name": "model.pyc", "mimeType": "application/octet-stream", "buffer": b"\x00\x01binary\xff"}])
     message = learner.page.locator('[data-testid="upload-message"]')
-    message.wait_for()
     assert "model.pyc looks like a binary file" in message.inner_text()
     assert learner.editor_text() == stub
     learner.page.locator(".cm-content").click()
     learner.page.keyboard.type("# my work ")
     learner.accept_dialogs = False
     learner.upload(LABEL_SMOOTHING / "solution.py")
-    learner.page.wait_for_function("document.querySelector('[data-testid=upload]').value === ''")
-    learner.page.wait_for_timeout(200)
     assert learner.dialogs == ["Replace your code with solution.py?"]
     assert "# my work" in learner.editor_text()
     assert not message.is_visible()

@@ -346,16 +346,18 @@ async function pythonText(file) {
 }
 
 $("upload").addEventListener("change", async (event) => {
-  const file = event.target.files[0];
-  event.target.value = "";
+  const input = event.target;
+  const file = input.files[0];
+  input.value = "";
   if (!file) return;
+  input.dataset.busy = "true"; // until the file is read and applied, refused or declined
   const { text, error } = await pythonText(file);
   const message = $("upload-message");
   message.hidden = !error;
   message.textContent = error ?? "";
-  if (error) return;
   const changed = source() !== config.stub && source() !== text;
-  if (!changed || confirm(`Replace your code with ${file.name}?`)) setSource(text);
+  if (!error && (!changed || confirm(`Replace your code with ${file.name}?`))) setSource(text);
+  delete input.dataset.busy;
 });
 
 $("download").addEventListener("click", () => {
