@@ -16,7 +16,7 @@ from .problem import Problem
 from .submission import Fault
 from .testing import HIDDEN, Check, SubmissionFault, TestFailure, TestSpec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
 
@@ -43,6 +43,8 @@ class TestResult:
     output: str = ""
     duration_ms: float = 0.0
     fault: str = ""  # for errors: how the submission failed (raised, timeout, crashed, ...)
+    score: float = 0.0
+    max_score: float = 0.0
 
     def to_dict(self) -> dict:
         return {
@@ -53,6 +55,8 @@ class TestResult:
             "message": self.message,
             "output": self.output,
             "duration_ms": round(self.duration_ms, 3),
+            "score": self.score,
+            "max_score": self.max_score,
         }
 
 
@@ -73,6 +77,14 @@ class Report:
     def examples(self) -> list[TestResult]:
         return [t for t in self.tests if t.visibility != HIDDEN]
 
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.graded), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.graded), 4)
+
     def count(self, status: str) -> int:
         return sum(1 for t in self.graded if t.status == status)
 
@@ -85,6 +97,8 @@ class Report:
             "passed": self.count(PASS),
             "failed": self.count(FAIL),
             "errors": self.count(ERROR),
+            "score": self.score,
+            "max_score": self.max_score,
             "output": self.output,
             "tests": [t.to_dict() for t in self.graded],
             "examples": [t.to_dict() for t in self.examples],
@@ -132,7 +146,7 @@ def unloadable(
 ) -> Report:
     """The report for a submission that could not be loaded: every test is an error, not run."""
     results = [
-        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded")
+        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded", max_score=s.points)
         for s in (problem.tests if specs is None else specs)
     ]
     for result in results:
@@ -155,7 +169,7 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         return plain, fault
 
     check = Check(problem.manifest.entry, caller, problem.cases, problem.expected)
-    result = TestResult(spec.id, spec.name, spec.visibility, PASS)
+    result = TestResult(spec.id, spec.name, spec.visibility, PASS, max_score=spec.points)
     try:
         spec.function(check)
     except (TestFailure, WrongResult) as exc:
@@ -171,6 +185,8 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         result.status, result.message = ERROR, f"the test itself failed: {type(exc).__name__}: {exc}"
     result.duration_ms = (time.perf_counter() - started) * 1000
     result.output = "".join(outputs)
+    if result.status == PASS:
+        result.score = result.max_score
     return result
 
 

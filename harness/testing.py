@@ -53,19 +53,25 @@ class TestSpec:
     name: str
     visibility: str
     function: Callable[["Check"], None]
+    points: float = 0  # what passing it is worth; examples are not graded and carry none
 
 
-def _register(visibility: str, name: str) -> Callable:
+def _register(visibility: str, name: str, points: float = 0) -> Callable:
     def mark(function: Callable) -> Callable:
-        function.__harness_test__ = TestSpec(function.__name__, name, visibility, function)
+        function.__harness_test__ = TestSpec(function.__name__, name, visibility, function, points)
         return function
 
     return mark
 
 
-def hidden(name: str) -> Callable:
-    """Mark a hidden test: learners see `name` and the verdict's message, not the code."""
-    return _register(HIDDEN, name)
+def hidden(name: str, points: float = 1) -> Callable:
+    """Mark a hidden test: learners see `name` and the verdict's message, not the code.
+
+    `points` (default 1) is what passing it is worth: a positive int or float.
+    """
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or not 0 < points < float("inf"):
+        raise ValueError(f"@hidden({name!r}, points={points!r}): points must be a positive number")
+    return _register(HIDDEN, name, points)
 
 
 def example(name: str) -> Callable:

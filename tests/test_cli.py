@@ -18,7 +18,7 @@ def test_reference_reports_five_of_five(cli):
     run = cli("grade", "label-smoothing", SOLUTION, "--format", "json")
     report = json.loads(run.stdout)
     assert run.returncode == 0
-    assert (report["version"], report["problem"], report["status"]) == (1, "label-smoothing", "pass")
+    assert (report["version"], report["problem"], report["status"]) == (2, "label-smoothing", "pass")
     assert (report["passed"], report["failed"], report["errors"]) == (5, 0, 0)
     assert report["message"] == "5 of 5 tests passed"
     assert {t["status"] for t in report["examples"]} == {"pass"}
