@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import runner
-from .problem import Problem
-from .runner import ERROR, PASS, Report
-from .sandbox import ForkedChild, Limits, Zygote
+from .core import runner
+from .core.problem import Problem
+from .core.runner import ERROR, PASS, Report
+from .sandbox.executor import ForkedChild, Limits, Zygote
 
 LIMIT_FAULTS = ("timeout", "crashed")
 
@@ -61,7 +61,7 @@ def shard(paths: list[Path], spec: str | None) -> list[Path]:
 
 
 def limits_for(problem: Problem) -> Limits:
-    """A CPU-time backstop behind the per-test wall-clock limits."""
+    """The kernel's RLIMIT_CPU for the whole submission: a backstop behind the per-test CPU-time limits."""
     return Limits(cpu_seconds=math.ceil(problem.manifest.time_limit * len(problem.tests)) + 10)
 
 

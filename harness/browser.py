@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
-from . import problem, runner, submission
+from .core import problem, runner, submission
 from .inprocess import InProcess
 
 _problem: problem.Problem | None = None

@@ -11,10 +11,12 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, check, expected, problem as problems, runner
+from . import batch
+from .authoring import expected, prove, scaffold
+from .core import problem as problems, runner
+from .core.manifest import ProblemError
 from .formats import BATCH_FORMATS, FORMATS
-from .manifest import ProblemError, parse_problem_id
-from .sandbox import Zygote
+from .sandbox.executor import Zygote
 
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
 PROBLEMS_ENV = "HARNESS_PROBLEMS"
@@ -103,43 +105,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
     outcomes, broken = [], []
     for name in names:
         try:
-            outcomes.append(check.check(find_problem(name)))
+            outcomes.append(prove.prove(find_problem(name)))
         except ProblemError as exc:
             broken.append(f"{name}: FAILED\n  - {exc}")
     if args.pyodide:
-        check.check_parity(outcomes, args.pyodide)
-    for text in [check.render(o) for o in outcomes] + broken:
+        prove.prove_parity(outcomes, args.pyodide)
+    for text in [prove.render(o) for o in outcomes] + broken:
         print(text)
     failed = broken + [o for o in outcomes if o.findings]
     print(f"\n{len(names) - len(failed)} of {len(names)} problems are sound")
     return EXIT_FAIL if failed else EXIT_PASS
 
 
-SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
-
-
 def _cmd_new(args: argparse.Namespace) -> int:
-    problem_id = args.problem
-    if parse_problem_id(problem_id):
-        raise UsageError(f"'{problem_id}' {parse_problem_id(problem_id)}")
-    target = _problems_root() / problem_id
-    if target.exists():
-        raise UsageError(f"{target}: already exists")
-    values = {
-        "__id__": problem_id,
-        "__title__": problem_id.replace("-", " ").capitalize(),
-        "__function__": problem_id.replace("-", "_"),
-    }
-    for template in sorted(SCAFFOLD.rglob("*")):
-        if template.is_file() and "__pycache__" not in template.parts:
-            text = template.read_text(encoding="utf-8")
-            for placeholder, value in values.items():
-                text = text.replace(placeholder, value)
-            path = target / template.relative_to(SCAFFOLD)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+    try:
+        target = scaffold.create(args.problem, _problems_root())
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
     print(f"created {target}/ from the template. Replace every TODO (see AUTHORING.md), then:")
-    print(f"  make expected PROBLEM={problem_id}   # record the reference's outputs")
+    print(f"  make expected PROBLEM={args.problem}   # record the reference's outputs")
     print("  make check   # prove the problem sound")
     return EXIT_PASS
 
@@ -185,7 +169,7 @@ def parser() -> argparse.ArgumentParser:
     check_cmd = commands.add_parser(
         "check",
         help="prove problems sound (reference, stub, mutants, examples, determinism, parity)",
-        description=check.__doc__.split("\n\n")[0].split(": ", 1)[1],
+        description=prove.__doc__.split("\n\n")[0].split(": ", 1)[1],
     )
     check_cmd.add_argument("problems", metavar="PROBLEM", nargs="*", help="default: every problem")
     check_cmd.add_argument("--pyodide", type=Path, metavar="DIR",

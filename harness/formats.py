@@ -8,7 +8,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from .runner import ERROR, FAIL, PASS, SCHEMA_VERSION, Report, TestResult
+from .core.runner import ERROR, FAIL, PASS, SCHEMA_VERSION, Report, TestResult
 
 _MARK = {PASS: "PASS", FAIL: "FAIL", ERROR: "ERROR"}
 

@@ -10,12 +10,14 @@ import copy
 import time
 from typing import Any, Callable
 
-from . import submission
-from .manifest import Entry
-from .submission import Fault
+from .core import submission
+from .core.manifest import Entry
+from .core.submission import Fault
 
 
 class InProcess:
+    """The executor that calls the submission in this interpreter (see `harness.core.runner.Executor`)."""
+
     def __init__(self) -> None:
         self._function: Callable | None = None
         self._name = ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import base64
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+import zipfile
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -26,9 +28,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness import problem as problems, statement  # noqa: E402
-from harness.manifest import ProblemError  # noqa: E402
-from harness.testing import EXAMPLE, HIDDEN  # noqa: E402
+import harness  # noqa: E402
+from harness.authoring import statement  # noqa: E402
+from harness.core import problem as problems  # noqa: E402
+from harness.core.manifest import ProblemError  # noqa: E402
+from harness.core.testing import EXAMPLE, HIDDEN  # noqa: E402
 
 SITE = ROOT / "site"
 NODE_MODULES = ROOT / "node_modules"
@@ -99,22 +103,45 @@ def fetch_verified_wheel(lock: dict, name: str, wheelhouse: Path | None, target:
     )
 
 
+# What the browser runs: the core and the worker's entry points, nothing of the CLI, sandbox or authoring.
+BROWSER_MODULES = ("harness/__init__.py", "harness/browser.py", "harness/inprocess.py", "harness/core/*.py")
+
+
+def write_browser_wheel(dist: Path) -> Path:
+    """A pure wheel of BROWSER_MODULES, written directly: the project's own wheel carries the whole kit."""
+    version = harness.__version__
+    info = f"harness-{version}.dist-info"
+    files = {str(path.relative_to(ROOT)): path.read_bytes()
+             for pattern in BROWSER_MODULES for path in sorted(ROOT.glob(pattern))}
+    files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: harness\nVersion: {version}\n".encode()
+    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: site/build.py\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    record = [f"{name},sha256={_urlsafe_digest(data)},{len(data)}" for name, data in files.items()]
+    files[f"{info}/RECORD"] = ("\n".join(record + [f"{info}/RECORD,,"]) + "\n").encode()
+    dist.mkdir(parents=True, exist_ok=True)
+    wheel = dist / f"harness-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return wheel
+
+
+def _urlsafe_digest(data: bytes) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
 def build_harness_wheel(pyodide_dir: Path, work: Path) -> str:
-    """Build the harness wheel, add it to the site's lock file, and compile it to .pyc for Pyodide.
+    """Add the browser's harness wheel to the site's lock file, and compile it to .pyc for Pyodide.
 
     The lock tool accepts only the pure `py3-none-any` tag and py-compile retags the wheel `cp313`,
     so the wheel is locked first; py-compile then rewrites its lock entry (name and sha256) itself.
     """
-    dist = work / "dist"
-    run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)], cwd=work)
-    (wheel,) = dist.glob("harness-*.whl")
+    wheel = write_browser_wheel(work / "dist")
     shutil.copy2(wheel, pyodide_dir / wheel.name)
     lock = pyodide_dir / "pyodide-lock.json"
     run([_pyodide_cli(), "lockfile", "add-wheels", "--input", str(lock), "--output", str(lock),
          "--base-path", str(pyodide_dir), str(pyodide_dir / wheel.name)])
     others = [p.name for p in pyodide_dir.glob("*.whl") if p.name != wheel.name]
     run([_pyodide_cli(), "py-compile", "--silent", *(f"--exclude={name}" for name in others), str(pyodide_dir)])
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
     return json.loads(lock.read_text())["packages"]["harness"]["file_name"]
 
 

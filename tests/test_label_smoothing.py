@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import PROBLEMS
-from harness import expected, problem, runner
+from harness.authoring import expected
+from harness.core import problem, runner
 from harness.inprocess import InProcess
 
 FOLDER = PROBLEMS / "label-smoothing"

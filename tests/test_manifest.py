@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.manifest import ProblemError, parse_manifest
+from harness.core.manifest import ProblemError, parse_manifest
 
 VALID = """
 id = "demo"

@@ -7,7 +7,7 @@ losses near zero. Summing instead of averaging changes the value by a factor of 
 
 import numpy as np
 
-from harness.testing import Case, example, hidden
+from harness.core.testing import Case, example, hidden
 
 RTOL = 1e-5
 ATOL = 1e-6

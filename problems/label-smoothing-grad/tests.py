@@ -8,7 +8,7 @@ to about 1e-9 here, well inside the same tolerance. The pitfalls move entries by
 
 import numpy as np
 
-from harness.testing import Case, example, hidden
+from harness.core.testing import Case, example, hidden
 
 RTOL = 1e-5
 ATOL = 1e-6

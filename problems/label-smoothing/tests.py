@@ -10,7 +10,7 @@ of about 1e-11.
 
 import numpy as np
 
-from harness.testing import Case, example, hidden
+from harness.core.testing import Case, example, hidden
 
 RTOL = 1e-5
 ATOL = 1e-6

@@ -7,7 +7,7 @@ on these cases), add O(1) smoothing terms, or give nan.
 
 import numpy as np
 
-from harness.testing import Case, example, hidden
+from harness.core.testing import Case, example, hidden
 
 RTOL = 1e-5
 ATOL = 1e-6

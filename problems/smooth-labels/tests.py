@@ -7,7 +7,7 @@ least alpha / K (0.02 or more on these cases) or change the length.
 
 import numpy as np
 
-from harness.testing import Case, example, hidden
+from harness.core.testing import Case, example, hidden
 
 RTOL = 1e-6
 ATOL = 1e-7

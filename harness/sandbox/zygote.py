@@ -1,12 +1,12 @@
 """A clean interpreter with NumPy loaded that forks one confined process per submission.
 
-Started by `harness.sandbox.Zygote` as `python -I -m harness.zygote FD`, before any problem is loaded
+Started by `harness.sandbox.executor.Zygote` as `python -I -m harness.sandbox.zygote FD`, before any problem is loaded
 anywhere near it: it holds no tests, no expected values and no reference, so neither do its children.
 Forking it costs milliseconds where starting Python and importing NumPy costs a tenth of a second.
 
 Protocol over the SOCK_SEQPACKET socket FD: the grader sends a JSON config with two file descriptors
 attached (the child's request and reply pipes); the zygote forks, and the child confines itself and
-serves (`harness.child`), its first reply naming its pid. The zygote never answers, so spawning costs
+serves (`harness.sandbox.child`), its first reply naming its pid. The zygote never answers, so spawning costs
 the grader one send. Children are reaped automatically.
 """
 
@@ -24,12 +24,12 @@ PRELOADED = (
     "numpy", "numpy.random", "numpy.linalg", "numpy.fft", "numpy.polynomial", "numpy.testing",
     "math", "cmath", "random", "statistics", "itertools", "functools", "collections", "operator",
     "fractions", "decimal", "heapq", "bisect", "copy", "re", "string", "dataclasses", "typing",
-    "harness.child",
+    "harness.sandbox.child",
 )
 
 
 def serve(control: socket.socket) -> None:
-    from harness import child
+    from harness.sandbox import child
 
     control.send(b'{"ready": true}')
     while True:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .manifest import ProblemError
+from ..core.manifest import ProblemError
 
 HINTS_HEADING = "## Hints"
 # (tex, display) pairs in, one HTML string per pair out.

@@ -35,6 +35,8 @@ class Executor(Protocol):
 
 @dataclass
 class TestResult:
+    """One test's verdict on one submission, as the learner and the report see it."""
+
     id: str
     name: str
     visibility: str
@@ -62,6 +64,8 @@ class TestResult:
 
 @dataclass
 class Report:
+    """Every test's verdict on one submission, and the submission's overall status."""
+
     problem: str
     status: str
     message: str

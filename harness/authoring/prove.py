@@ -19,14 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import expected, problem as problems, runner, statement, submission
-from .inprocess import InProcess
-from .manifest import ProblemError
-from .testing import HIDDEN
+from . import expected, statement
+from ..core import problem as problems, runner, submission
+from ..core.manifest import ProblemError
+from ..core.testing import HIDDEN
+from ..inprocess import InProcess
 
 TODO = re.compile(r"\bTODO\b")
 MUTANTS, ACCEPTED = "mutants", "accepted"
-NODE_RUNNER = Path(__file__).resolve().parent.parent / "site" / "src" / "node-runner.mjs"
+PYODIDE_RUNNER = Path(__file__).resolve().parent / "pyodide_runner.mjs"
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Outcome:
     verdicts: dict[str, dict[str, str]] = field(default_factory=dict)  # subject -> test id -> status
     parity: str = "not checked (no built site)"
 
-    def find(self, file: str, message: str) -> None:
+    def add_finding(self, file: str, message: str) -> None:
         self.findings.append(f"{self.problem.origin}/{file}: {message}")
 
 
@@ -65,11 +66,11 @@ def verdicts(report: runner.Report) -> dict[str, str]:
     return {t.id: t.status for t in report.tests}
 
 
-def check(problem: problems.Problem) -> Outcome:
+def prove(problem: problems.Problem) -> Outcome:
     outcome = Outcome(problem)
     _check_todo(outcome)
     if problems.SOLUTION not in problem.files:
-        outcome.find(problems.SOLUTION, "missing: the reference solution is needed to prove the tests")
+        outcome.add_finding(problems.SOLUTION, "missing: the reference solution is needed to prove the tests")
         return outcome
     _check_statement(outcome)
     _check_expected(outcome)
@@ -77,7 +78,7 @@ def check(problem: problems.Problem) -> Outcome:
         first, second = _grade(problem, subject.source), _grade(problem, subject.source)
         outcome.verdicts[subject.label] = verdicts(first)
         if verdicts(first) != verdicts(second):
-            outcome.find(subject.label, f"not deterministic: {verdicts(first)} then {verdicts(second)}")
+            outcome.add_finding(subject.label, f"not deterministic: {verdicts(first)} then {verdicts(second)}")
         _judge(outcome, subject, first)
     return outcome
 
@@ -92,7 +93,7 @@ def _check_todo(outcome: Outcome) -> None:
         if path.is_file() and path.suffix in (".py", ".md", ".toml"):
             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
                 if TODO.search(line):
-                    outcome.find(str(path.relative_to(folder)), f"line {number}: a TODO is left: {line.strip()}")
+                    outcome.add_finding(str(path.relative_to(folder)), f"line {number}: a TODO is left: {line.strip()}")
 
 
 def _check_statement(outcome: Outcome) -> None:
@@ -103,20 +104,20 @@ def _check_statement(outcome: Outcome) -> None:
         outcome.findings.append(str(exc))
         return
     if not parsed.examples:
-        outcome.find(problems.STATEMENT, "has no worked example (a ```pycon block with >>> and its result)")
+        outcome.add_finding(problems.STATEMENT, "has no worked example (a ```pycon block with >>> and its result)")
     function, fault, _ = submission.load(problem.files[problems.SOLUTION], problem.manifest.entry)
     if fault is not None:
-        outcome.find(problems.SOLUTION, fault.message)
+        outcome.add_finding(problems.SOLUTION, fault.message)
         return
     for example in parsed.examples:
         namespace = {"np": np, "numpy": np, "math": math, problem.manifest.entry.name: function}
         try:
             got = eval(example.call, namespace)  # noqa: S307 - the author's own statement
         except Exception as exc:  # noqa: BLE001
-            outcome.find(problems.STATEMENT, f"line {example.line}: `{example.call}` raised {type(exc).__name__}: {exc}")
+            outcome.add_finding(problems.STATEMENT, f"line {example.line}: `{example.call}` raised {type(exc).__name__}: {exc}")
             continue
         if not _agrees(got, example.result):
-            outcome.find(
+            outcome.add_finding(
                 problems.STATEMENT,
                 f"line {example.line}: `{example.call}` gives {got!r} on the reference, "
                 f"but the statement says {example.result}",
@@ -145,7 +146,7 @@ def _check_expected(outcome: Outcome) -> None:
         outcome.findings.append(str(exc))
         return
     if not current:
-        outcome.find(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `make expected PROBLEM={problem.id}`")
+        outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `make expected PROBLEM={problem.id}`")
 
 
 def _judge(outcome: Outcome, subject: Subject, report: runner.Report) -> None:
@@ -153,17 +154,17 @@ def _judge(outcome: Outcome, subject: Subject, report: runner.Report) -> None:
     if subject.must == "pass":
         failing = [f"'{t.name}' ({t.status}: {t.message})" for t in report.tests if t.status != runner.PASS]
         if failing:
-            outcome.find(subject.label if subject.label != "reference" else problems.SOLUTION,
+            outcome.add_finding(subject.label if subject.label != "reference" else problems.SOLUTION,
                          "must pass every test but fails " + "; ".join(failing))
     elif subject.must == "fail-all":
         passing = [t.name for t in report.tests if t.status == runner.PASS]
         if passing:
-            outcome.find(problems.STUB, f"must pass no test but passes {', '.join(passing)}")
+            outcome.add_finding(problems.STUB, f"must pass no test but passes {', '.join(passing)}")
     else:
         if not _one_line_docstring(subject.source):
-            outcome.find(subject.label, "needs a one-line docstring naming its pitfall")
+            outcome.add_finding(subject.label, "needs a one-line docstring naming its pitfall")
         if all(t.status == runner.PASS for t in hidden.values()):
-            outcome.find(subject.label, f"survives: no hidden test catches the mutant '{subject.label}' "
+            outcome.add_finding(subject.label, f"survives: no hidden test catches the mutant '{subject.label}' "
                                         f"({_one_line_docstring(subject.source) or 'undocumented'})")
 
 
@@ -177,7 +178,7 @@ def _one_line_docstring(source: str) -> str:
 
 # ---- Parity with Pyodide under Node -----------------------------------------------------------------
 
-def check_parity(outcomes: list[Outcome], pyodide_dir: Path) -> None:
+def prove_parity(outcomes: list[Outcome], pyodide_dir: Path) -> None:
     """Grade every subject again inside Pyodide under Node; any differing verdict is a finding."""
     runs, owners = [], []
     for outcome in outcomes:
@@ -187,7 +188,7 @@ def check_parity(outcomes: list[Outcome], pyodide_dir: Path) -> None:
                 owners.append((outcome, subject.label))
     bundles = {o.problem.id: problems.bundle(o.problem) for o in outcomes}
     done = subprocess.run(
-        ["node", str(NODE_RUNNER), str(pyodide_dir)],
+        ["node", str(PYODIDE_RUNNER), str(pyodide_dir)],
         input=json.dumps({"bundles": bundles, "runs": runs}), capture_output=True, text=True,
     )
     if done.returncode != 0:
@@ -201,7 +202,7 @@ def check_parity(outcomes: list[Outcome], pyodide_dir: Path) -> None:
         else:
             differing = {k: (outcome.verdicts[label].get(k), v) for k, v in in_pyodide.items()
                          if outcome.verdicts[label].get(k) != v}
-            outcome.find(label, f"parity: CPython and Pyodide disagree (test: (CPython, Pyodide)): {differing}")
+            outcome.add_finding(label, f"parity: CPython and Pyodide disagree (test: (CPython, Pyodide)): {differing}")
     for outcome in outcomes:
         total = len(outcome.verdicts)
         outcome.parity = f"{same.get(id(outcome), 0)} of {total} sources give identical verdicts in Pyodide"

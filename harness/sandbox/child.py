@@ -1,6 +1,6 @@
 """One submission's process: confine it, then answer load and call requests over two pipes.
 
-Forked by `harness.zygote`. It holds no tests, no expected values and no reference: only the
+Forked by `harness.sandbox.zygote`. It holds no tests, no expected values and no reference: only the
 submission's source and the arguments of each call. Confinement, strongest first:
 
 - as root: chroot into its own empty working folder, then run as an unprivileged uid of its own
@@ -18,8 +18,9 @@ import os
 import resource
 import signal
 
-from . import submission, wire
-from .manifest import Entry
+from . import wire
+from ..core import submission
+from ..core.manifest import Entry
 
 _RLIMITS = {
     "cpu_seconds": resource.RLIMIT_CPU,
@@ -75,7 +76,7 @@ def serve(requests: int, replies: int, isolation: str) -> None:
     while True:
         try:
             request = wire.receive(requests)
-        except wire.ChannelClosed:
+        except wire.ChannelError:
             return
         if request.get("op") == "load":
             entry = Entry(request["entry"]["name"], tuple(request["entry"]["params"]), request["entry"]["returns"])

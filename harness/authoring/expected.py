@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 
-from .inprocess import InProcess
-from .manifest import ProblemError
-from .problem import EXPECTED, SOLUTION, Problem
+from ..core.manifest import ProblemError
+from ..core.problem import EXPECTED, SOLUTION, Problem
+from ..inprocess import InProcess
 
 
 def compute(problem: Problem) -> dict:

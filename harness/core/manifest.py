@@ -32,6 +32,8 @@ class Entry:
 
 @dataclass(frozen=True)
 class Manifest:
+    """A problem's `problem.toml`, validated: what the learner writes and how it is graded."""
+
     id: str
     title: str
     difficulty: str
@@ -42,12 +44,11 @@ class Manifest:
     order: int = 0
 
 
-# key -> (required, validator returning an error text or None)
 def _text(value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else "must be a non-empty string"
 
 
-def parse_problem_id(value: Any) -> str | None:
+def problem_id_error(value: Any) -> str | None:
     """Why `value` cannot be a problem id, or None when it can."""
     if not isinstance(value, str) or not _ID.match(value):
         return "must be lowercase words joined by '-' (like 'label-smoothing')"
@@ -87,8 +88,9 @@ def _returns(value: Any) -> str | None:
     return None if value in RETURN_KINDS else f"must be one of {', '.join(RETURN_KINDS)}"
 
 
+# key -> (required, validator returning an error text or None)
 _TOP = {
-    "id": (True, parse_problem_id),
+    "id": (True, problem_id_error),
     "title": (True, _text),
     "difficulty": (True, _difficulty),
     "tags": (True, _tags),

@@ -19,12 +19,16 @@ MAX_MESSAGE = 64 * 1024 * 1024
 _HEADER = struct.Struct(">I")
 
 
-class ChannelClosed(Exception):
-    """The other side closed the pipe (`ended`), sent too much, or sent something that is not a message."""
+class ChannelError(Exception):
+    """Nothing usable can be read from the channel any more."""
 
-    def __init__(self, reason: str, ended: bool = False) -> None:
-        super().__init__(reason)
-        self.ended = ended
+
+class ChannelClosed(ChannelError):
+    """The other side closed the pipe."""
+
+
+class MalformedMessage(ChannelError):
+    """The other side sent too much, or something that is not a message: its writer is not our code."""
 
 
 class ChannelTimeout(Exception):
@@ -43,13 +47,13 @@ def receive(fd: int, timeout: float | None = None) -> dict:
     deadline = None if timeout is None else time.monotonic() + timeout
     (length,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))
     if length > MAX_MESSAGE:
-        raise ChannelClosed(f"message of {length} bytes is over the limit")
+        raise MalformedMessage(f"message of {length} bytes is over the limit")
     try:
         message = json.loads(_read_exactly(fd, length, deadline))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ChannelClosed(f"malformed message: {exc}") from None
+        raise MalformedMessage(f"malformed message: {exc}") from None
     if not isinstance(message, dict):
-        raise ChannelClosed("malformed message: not an object")
+        raise MalformedMessage("malformed message: not an object")
     return message
 
 
@@ -67,7 +71,7 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
                 raise ChannelTimeout()
         chunk = os.read(fd, min(size - got, 1 << 20))
         if not chunk:
-            raise ChannelClosed("the other side closed the channel", ended=True)
+            raise ChannelClosed("the other side closed the channel")
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)

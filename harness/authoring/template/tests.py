@@ -1,6 +1,6 @@
 """Tests for __function__. TODO: say why the tolerances below are what they are."""
 
-from harness.testing import Case, example, hidden
+from harness.core.testing import Case, example, hidden
 
 RTOL = 1e-6
 ATOL = 1e-9

@@ -22,6 +22,8 @@ SHIPPED_FILES = (MANIFEST, STATEMENT, STUB, TESTS, EXPECTED)
 
 @dataclass(frozen=True)
 class Problem:
+    """A problem's files, its manifest and its tests, loaded and validated; read-only."""
+
     manifest: Manifest
     files: Mapping[str, str]
     tests: tuple[TestSpec, ...]

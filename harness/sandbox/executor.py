@@ -1,7 +1,7 @@
 """Running submissions in separate, confined processes: the CLI's executor.
 
 The grading process keeps the tests, the expected values and every verdict. Each submission runs in a
-process forked from a clean zygote (`harness.zygote`) and confined by `harness.child`; it only imports
+process forked from a clean zygote (`harness.sandbox.zygote`) and confined by `harness.sandbox.child`; it only imports
 the submission and calls its function on the arguments it is sent. Replies come over a dedicated pipe,
 never from the child's stdout; a missing, late or malformed reply is a fault, and the child's exit
 status is never consulted.
@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from . import wire
-from .manifest import Entry
-from .submission import Fault
+from ..core.manifest import Entry
+from ..core.submission import Fault
 
 STARTUP_TIMEOUT = 30.0
 # Time limits are charged in the child's CPU time, so that a verdict does not depend on how busy the
@@ -63,7 +63,7 @@ class Zygote:
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **_PINNED_THREADS}
         env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "harness.zygote", str(zygote_end.fileno())],
+            [sys.executable, "-I", "-m", "harness.sandbox.zygote", str(zygote_end.fileno())],
             cwd=self._folder, env=env, pass_fds=(zygote_end.fileno(),),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -193,7 +193,7 @@ class ForkedChild:
         try:
             ready = wire.receive(self._replies, STARTUP_TIMEOUT)
             self._pid = int(ready["pid"])
-        except (wire.ChannelClosed, wire.ChannelTimeout, KeyError, TypeError, ValueError):
+        except (wire.ChannelError, wire.ChannelTimeout, KeyError, TypeError, ValueError):
             self.close()
             return Fault("crashed", "the process that runs submissions could not start")
         self.isolation = str(ready.get("isolation", ""))
@@ -208,10 +208,11 @@ class ForkedChild:
         except wire.ChannelTimeout:
             self.close()
             return {}, Fault("timeout", "took longer than the time limit")
-        except (wire.ChannelClosed, OSError) as exc:
+        except wire.MalformedMessage as exc:
             self.close()
-            if isinstance(exc, wire.ChannelClosed) and not exc.ended:
-                return {}, Fault("protocol", f"your code wrote into the grader's channel ({exc}); it was stopped")
+            return {}, Fault("protocol", f"your code wrote into the grader's channel ({exc}); it was stopped")
+        except (wire.ChannelClosed, OSError):
+            self.close()
             return {}, Fault(
                 "crashed",
                 "the process running your code died (os._exit(), a crash, or a resource limit: "
