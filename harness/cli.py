@@ -1,4 +1,6 @@
-"""The command line: `python -m harness grade PROBLEM SUBMISSION.py --format json`, and friends.
+"""The command line: `exercise-kit grade PROBLEM SUBMISSION.py --format json`, and friends.
+
+`exercise-kit` and `python -m harness` are the same command.
 
 Exit status: 0 every test passed; 1 the submission failed or errored; 2 grading itself could not run
 (the reason is one line on stderr). A stable contract: CI graders script against it.
@@ -16,9 +18,14 @@ from .authoring import expected, prove, scaffold
 from .core import problem as problems, runner
 from .core.manifest import ProblemError
 from .formats import BATCH_FORMATS, FORMATS
+from .platforms import PLATFORM_FORMATS
+from .publish import PublishError, commands as publish_commands
 from .sandbox.executor import Zygote
 
+PROG = "exercise-kit"
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
+# One submission's report: the kit's own formats and those of grading platforms.
+SINGLE_FORMATS = {**FORMATS, **PLATFORM_FORMATS}
 PROBLEMS_ENV = "HARNESS_PROBLEMS"
 
 
@@ -60,13 +67,16 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     problem = find_problem(args.problem)
     single = len(args.submissions) == 1 and not Path(args.submissions[0]).is_dir() and not args.shard
     if single:
-        if args.format == "csv":
-            raise UsageError("--format csv is for batches (several submissions or a folder)")
+        if args.format not in SINGLE_FORMATS:
+            raise UsageError(f"--format {args.format} is for batches (several submissions or a folder)")
         source = read_submission(args.submissions[0])
         with Zygote() as zygote:
             report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
-        _write(args, FORMATS[args.format](report))
+        _write(args, SINGLE_FORMATS[args.format](report))
         return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
+    if args.format not in BATCH_FORMATS:
+        raise UsageError(f"--format {args.format} reports on one submission, as its platform grades one at a time; "
+                         "for a batch use csv, json, junit or text")
     try:
         paths = batch.shard(batch.collect(args.submissions), args.shard)
     except batch.BatchError as exc:
@@ -86,7 +96,7 @@ def _cmd_expected(args: argparse.Namespace) -> int:
     target = Path(problem.origin) / problems.EXPECTED
     if args.check:
         if problem.files[problems.EXPECTED] != rendered:
-            raise UsageError(f"{target}: out of date with {problems.SOLUTION}; run `python -m harness expected {args.problem}`")
+            raise UsageError(f"{target}: out of date with {problems.SOLUTION}; run `exercise-kit expected {args.problem}`")
         print(f"{target}: up to date")
         return EXIT_PASS
     target.write_text(rendered, encoding="utf-8")
@@ -123,15 +133,16 @@ def _cmd_new(args: argparse.Namespace) -> int:
     except scaffold.ScaffoldError as exc:
         raise UsageError(str(exc)) from None
     print(f"created {target}/ from the template. Replace every TODO (see AUTHORING.md), then:")
-    print(f"  make expected PROBLEM={args.problem}   # record the reference's outputs")
-    print("  make check   # prove the problem sound")
+    print(f"  {PROG} expected {args.problem}   # record the reference's outputs")
+    print(f"  {PROG} check {args.problem}      # prove the problem sound")
     return EXIT_PASS
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
-        prog="python -m harness",
-        description="Run a coding problem's hidden tests against a submission and report the verdict.",
+        prog=PROG,
+        description="Coding exercises whose hidden tests run in the learner's browser: author and prove "
+        "problems, build and serve their site, grade submissions for any platform.",
         epilog=(
             "exit status: 0 all tests passed, 1 the submission failed or errored, "
             "2 grading could not run (reason on stderr).  "
@@ -149,8 +160,9 @@ def parser() -> argparse.ArgumentParser:
     )
     grade_cmd.add_argument("problem", metavar="PROBLEM", help="problem id (e.g. label-smoothing) or folder")
     grade_cmd.add_argument("submissions", metavar="SUBMISSION", nargs="+", help="Python files or folders of them")
-    grade_cmd.add_argument("--format", choices=sorted(BATCH_FORMATS), default="text",
-                           help="report format (default: text; csv for batches only)")
+    grade_cmd.add_argument("--format", choices=sorted(SINGLE_FORMATS | BATCH_FORMATS), default="text",
+                           help="report format (default: text; csv for batches only; "
+                           f"{', '.join(sorted(PLATFORM_FORMATS))} for one submission only)")
     grade_cmd.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                            help="submissions graded at a time (default: the number of CPUs)")
     grade_cmd.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based) of the sorted submissions")
@@ -183,6 +195,7 @@ def parser() -> argparse.ArgumentParser:
     )
     new_cmd.add_argument("problem", metavar="PROBLEM", help="the new problem's id, like 'softmax-temperature'")
     new_cmd.set_defaults(run=_cmd_new)
+    publish_commands.add_to(commands, find_problem)
     return main
 
 
@@ -190,12 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (UsageError, ProblemError) as exc:
-        print(f"harness: error: {exc}", file=sys.stderr)
+    except (UsageError, ProblemError, PublishError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE
     except KeyboardInterrupt:
-        print("harness: interrupted", file=sys.stderr)
+        print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_CANNOT_GRADE
     except Exception as exc:  # noqa: BLE001 - the contract is one line on stderr, never a traceback
-        print(f"harness: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE

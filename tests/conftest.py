@@ -29,9 +29,17 @@ def cli():
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
+def frontend() -> Path:
+    """The front end, prebuilt into the package from this checkout's sources (as `make frontend` does)."""
+    done = subprocess.run([sys.executable, "site/bundle.py"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return ROOT / "harness" / "publish" / "frontend"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, frontend) -> Path:
     """The site, built once per session from this checkout (NumPy from $PYODIDE_WHEELHOUSE)."""
     out = tmp_path_factory.mktemp("site") / "_site"
-    done = subprocess.run([sys.executable, "site/build.py", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    done = run_cli("build", "--out", str(out), timeout=300)
     assert done.returncode == 0, done.stderr
     return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -16,8 +15,7 @@ from conftest import PROBLEMS, ROOT
 from playwright import sync_api as playwright
 pytestmark = pytest.mark.browser
 
-sys.path.insert(0, str(ROOT / "site"))
-from serve import make_server  # noqa: E402
+from harness.publish.serve import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -120,6 +118,7 @@ def test_index_lists_the_problem(learner):
 def test_math_is_typeset_and_stub_is_loaded(learner):
     learner.open_problem()
     assert learner.page.locator(".statement .katex").count() > 10
+    assert learner.page.locator(".statement .katex-error").count() == 0
     assert "$$" not in learner.page.locator(".statement").inner_text()
     assert "raise NotImplementedError" in learner.editor_text()
     status = learner.page.locator('[data-testid="runtime-status"]').inner_text()

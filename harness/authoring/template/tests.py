@@ -5,7 +5,7 @@ from harness.core.testing import Case, example, hidden
 RTOL = 1e-6
 ATOL = 1e-9
 
-# Inputs whose reference outputs are kept in expected.json (`make expected PROBLEM=__id__`).
+# Inputs whose reference outputs are kept in expected.json (`exercise-kit expected __id__`).
 CASES = {
     "small": Case(2.0),
     "negative": Case(-3.0),
