@@ -12,16 +12,11 @@ import pytest
 
 from conftest import PROBLEMS, ROOT
 
-from playwright import sync_api as playwright
-pytestmark = pytest.mark.browser
-
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the benchmarks import them from here
 from harness.publish.serve import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
+pytestmark = pytest.mark.browser
+
 FOLDER = PROBLEMS / "label-smoothing"
 SCENARIOS = Path(__file__).parent / "scenarios"
 BOOT_TIMEOUT_MS = 60_000
@@ -38,14 +33,6 @@ def base_url(built_site):
     server = serve(built_site, isolated=True)
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Learner:
