@@ -97,13 +97,16 @@ def kit_wheel(dist: Path) -> Path:
         installed = importlib.metadata.distribution(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         installed = None
-    files = installed.files if installed is not None else None
-    if not files or not any(str(f) == "harness/__init__.py" for f in files):
+    files = (installed.files or []) if installed is not None else []
+    infos = [str(f).split("/")[0] for f in files if str(f).endswith(".dist-info/METADATA")]
+    init = next((f for f in files if str(f) == "harness/__init__.py"), None)
+    # A source checkout's metadata (an egg-info, or an editable install's) lists no installed package.
+    if not infos or init is None or Path(init.locate()).resolve() != PACKAGE / "__init__.py":
         raise WheelError(
             f"{DISTRIBUTION} is not installed from a wheel here (an editable or source checkout); "
             f"install its wheel (`pip install {DISTRIBUTION}`) or pass --wheel PATH"
         )
-    info = next(str(f).split("/")[0] for f in files if str(f).endswith(".dist-info/METADATA"))
+    info = infos[0]
     packed = {}
     for file in files:
         name = str(file)
