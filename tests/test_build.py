@@ -12,6 +12,7 @@ import zipfile
 import pytest
 
 from conftest import ROOT, run_cli
+from test_architecture import imported_names
 from harness.publish import runtime, wheels
 
 LOCK = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
@@ -25,12 +26,16 @@ def empty_cache(tmp_path, monkeypatch):
     return tmp_path / "cache"
 
 
-def test_numpy_comes_verified_from_the_wheelhouse_and_is_cached(tmp_path, empty_cache, monkeypatch):
+def test_numpy_comes_from_the_wheelhouse_then_the_cache_without_touching_the_network(
+        tmp_path, empty_cache, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the build went to the network although the wheelhouse has the wheel")
+
+    monkeypatch.setattr(runtime.urllib.request, "urlopen", no_network)
     wheelhouse = runtime.Path(runtime.os.environ["PYODIDE_WHEELHOUSE"])
     wheel = runtime.fetch_verified_wheel(LOCK, "numpy", wheelhouse, tmp_path)
-    assert runtime.sha256(wheel) == LOCK["packages"]["numpy"]["sha256"]
-    # Offline, without the wheelhouse: the cache serves it.
-    monkeypatch.setattr(runtime, "PYODIDE_CDN", UNREACHABLE)
+    assert wheel.read_bytes() == (wheelhouse / NUMPY).read_bytes()
+    # Without the wheelhouse: the cache serves it.
     (tmp_path / "again").mkdir()
     again = runtime.fetch_verified_wheel(LOCK, "numpy", None, tmp_path / "again")
     assert again.read_bytes() == wheel.read_bytes()
@@ -73,11 +78,24 @@ def test_a_pyodide_tarball_with_the_wrong_integrity_is_refused(tmp_path, empty_c
     assert "could not be downloaded" in message and "PYODIDE_WHEELHOUSE" in message
 
 
-def test_the_browser_wheel_carries_the_core_only_compiled_for_pyodide(tmp_path):
+def test_the_browser_wheel_carries_the_core_and_the_workers_entry_points_only(tmp_path):
     wheel = wheels.browser_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
-    assert "harness/core/runner.pyc" in names and "harness/browser.pyc" in names
-    assert not [n for n in names if n.endswith(".py") or n.startswith(("harness/publish", "harness/sandbox", "harness/cli"))]
+    # Compiled for Pyodide's Python 3.13 (this suite runs on it): no sources.
+    modules = {name.removesuffix("c") for name in names if name.endswith(".pyc")}
+    assert not [n for n in names if n.endswith(".py")]
+    assert {"harness/__init__.py", "harness/browser.py", "harness/inprocess.py", "harness/core/runner.py"} <= modules
+    assert [m for m in modules if not m.startswith(("harness/core/", "harness/__init__", "harness/browser",
+                                                    "harness/inprocess"))] == []
+    # Everything the shipped modules import from the harness is shipped too (read from their sources).
+    shipped = {m.removesuffix(".py").removesuffix("/__init__").replace("/", "."): m for m in modules}
+    imported = {name for dotted, m in shipped.items() for name in imported_names(
+        dotted if m.endswith("__init__.py") else dotted.rpartition(".")[0], (ROOT / m).read_text())}
+    missing = {name for name in imported if name.startswith("harness.") and not any(
+        name == s or name.startswith(s + ".") for s in shipped)}
+    assert missing == set()
+    record = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("RECORD"))).decode()
+    assert all(f"{m}c,sha256=" in record for m in modules)
     entry = wheels.lock_entry(wheel)
     assert entry["sha256"] == runtime.sha256(wheel) and entry["file_name"] == wheel.name
     assert set(entry) == set(LOCK["packages"]["numpy"])  # the shape of Pyodide's own entries
