@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import ROOT
+from harness.publish.course import load
 
 
 def test_init_refuses_a_folder_that_is_not_empty(cli, tmp_path):
@@ -15,9 +16,11 @@ def test_init_refuses_a_folder_that_is_not_empty(cli, tmp_path):
 
 def test_init_then_build_names_the_missing_problems(cli, tmp_path):
     course = tmp_path / "course"
-    made = cli("init", str(course), "--title", "Signals")
+    made = cli("init", str(course), "--title", 'Signals "101" \\ fall')
     assert made.returncode == 0, made.stderr
-    assert 'title = "Signals"' in (course / "course.toml").read_text()
+    assert load(course).title == 'Signals "101" \\ fall'
+    assert {p.name for p in course.iterdir()} == {"course.toml", "problems", "README.md", "_headers", ".gitignore",
+                                                  ".github"}
     run = cli("build", cwd=course)
     assert run.returncode == 2
     assert run.stderr.strip() == f"exercise-kit: error: {course}/problems: no problem folders (each needs a problem.toml)"

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +61,11 @@ def init(root: Path, title: str) -> list[Path]:
     """Write a new course into `root` (absent or empty); return the files written."""
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         raise CourseError(f"{root}: already exists and is not an empty folder; choose a new folder")
-    if '"' in title or "\\" in title or not title.strip():
-        raise CourseError(f"--title {title!r}: give a non-empty title without quotes or backslashes")
-    values = {"__title__": title.strip(), "__version__": harness.__version__}
+    if not title.strip():
+        raise CourseError("--title: give the course a title")
+    # A JSON string is a valid TOML basic string: quotes and backslashes arrive escaped.
+    values = {"__title_toml__": json.dumps(title.strip(), ensure_ascii=False), "__title__": title.strip(),
+              "__version__": harness.__version__}
     written = []
     for template in sorted(TEMPLATE.rglob("*")):
         if not template.is_file() or "__pycache__" in template.parts:
