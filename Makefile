@@ -38,6 +38,7 @@ frontend: setup  ## Prebuild the front end (esbuild, KaTeX) into harness/publish
 	$(PY) site/bundle.py
 
 wheel: frontend  ## Build the installable wheel (exercise-kit) into dist/
+	rm -rf build/lib *.egg-info  # setuptools would package the stale files they list too
 	$(PY) -m build --wheel --no-isolation --outdir dist .
 
 site: frontend  ## Build the static site into _site/

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -27,6 +28,7 @@ from conftest import ROOT
 pytestmark = pytest.mark.browser
 
 WHEELHOUSE = ROOT / "build" / "test-wheelhouse"
+PACKAGED = ("harness", "pyproject.toml", "README.md")  # what the wheel is built from
 # The few programs the scripts under test may call; Node is deliberately not among them.
 TOOLS = ("bash", "sh", "env", "mkdir", "base64", "cat", "ls")
 
@@ -150,7 +152,11 @@ def _install(venv: Path, wheel: Path) -> None:
 @pytest.fixture(scope="module")
 def kit(tmp_path_factory, frontend) -> Kit:
     work = tmp_path_factory.mktemp("instructor")
-    _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", work / "dist", ROOT], cwd=ROOT)
+    # From a copy: setuptools would package stale files listed in the checkout's build/ and egg-info.
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=lambda folder, names: [
+        n for n in names if n == "__pycache__" or (Path(folder) == ROOT and n not in PACKAGED)])
+    _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", work / "dist", source], cwd=source)
     (wheel,) = (work / "dist").glob("exercise_kit-*.whl")
     venv = work / "venv"
     _run([sys.executable, "-m", "venv", venv])
