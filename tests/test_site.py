@@ -10,9 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import PROBLEMS, ROOT
-
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - the benchmarks import them from here
+from conftest import CHROMIUM, CHROMIUM_ARGS, PROBLEMS  # noqa: F401 - the benchmarks import CHROMIUM* from here
 from harness.publish.serve import make_server
 
 pytestmark = pytest.mark.browser
