@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, PROBLEMS  # noqa: F401 - the benchmarks import CHROMIUM* from here
+from conftest import PROBLEMS
 from harness.publish.serve import make_server
 
 pytestmark = pytest.mark.browser
