@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -112,6 +113,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     names = args.problems or sorted(p.name for p in _problems_root().glob("*/") if (p / problems.MANIFEST).is_file())
     if not names:
         raise UsageError(f"no problems found under {_problems_root()}/")
+    if args.pyodide and shutil.which("node") is None:
+        raise UsageError("--pyodide runs Pyodide under Node.js, which is not on PATH; install Node, or check "
+                         "without --pyodide (the site's own tests in a browser run the same harness)")
     outcomes, broken = [], []
     for name in names:
         try:

@@ -208,6 +208,11 @@ def test_every_command_has_help(kit, course):
         assert "usage: exercise-kit" in kit(*command, "--help", cwd=course).stdout
 
 
+def test_parity_under_node_says_node_is_missing(kit, course):
+    done = kit("check", "--pyodide", "_site/pyodide", cwd=course, expect=2)
+    assert "--pyodide runs Pyodide under Node.js, which is not on PATH" in done.stderr and done.stderr.count("\n") == 1
+
+
 def test_the_built_site_runs_the_tests_in_chromium(kit, course, browser):
     kit("build", cwd=course)
     site = course / "_site"
