@@ -298,3 +298,8 @@ def test_the_exported_gradescope_autograder_grades_a_submission(kit, course, sub
     _run([autograder / "source" / "run_autograder"], env=env, cwd=autograder)
     results = platform_schemas.validate("gradescope", (autograder / "results" / "results.json").read_text())
     assert results["score"] == 2 and [t["status"] for t in results["tests"]] == ["passed", "failed"]
+    # Two files: the learner is told what to upload, and scores nothing.
+    (autograder / "submission" / "notes.py").write_text("")
+    _run([autograder / "source" / "run_autograder"], env=env, cwd=autograder)
+    results = platform_schemas.validate("gradescope", (autograder / "results" / "results.json").read_text())
+    assert results == {"score": 0, "output": "Upload exactly one .py file (this submission has 2)."}
