@@ -8,6 +8,7 @@ installed offline from there; Pyodide and NumPy come from the kit's cache and $P
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
@@ -265,6 +266,21 @@ def test_grading_in_each_platform_format(kit, course, submissions, platform):
         "classroom": {"good": (3, 3), "wrong": (2, 3), "broken": (0, 3)},
         "prairielearn": {"good": (1.0, True), "wrong": (0.6667, True), "broken": (None, False)},
     }[platform]
+
+
+def test_the_classroom_workflows_grading_step_reports_the_points(kit, course, submissions, tmp_path):
+    """The `Grade` step of the workflow `init` wrote, run as GitHub Actions runs it (as root already)."""
+    workflow = (course / ".github" / "workflows" / "classroom.yml").read_text()
+    block = workflow.split("        run: |\n", 1)[1].split("\n      - ", 1)[0]
+    script = textwrap.dedent(block).replace('sudo "$(command -v exercise-kit)"', '"$(command -v exercise-kit)"')
+    outputs = tmp_path / "github_output"
+    env = {**kit.env, "PROBLEM": f"problems/{PROBLEM}", "SUBMISSION": str(submissions / "wrong.py"),
+           "GITHUB_OUTPUT": str(outputs)}
+    _run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], env=env, cwd=course)
+    (line,) = outputs.read_text().splitlines()
+    assert line.startswith("result=")
+    data = platform_schemas.validate("classroom", base64.b64decode(line.removeprefix("result=")).decode())
+    assert (data["status"], sum(t["score"] for t in data["tests"]), data["max_score"]) == ("fail", 2, 3)
 
 
 def test_grading_in_the_kits_own_formats(kit, course, submissions):
