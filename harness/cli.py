@@ -21,13 +21,13 @@ from .core.manifest import ProblemError
 from .formats import BATCH_FORMATS, FORMATS
 from .platforms import PLATFORM_FORMATS
 from .publish import PublishError, commands as publish_commands
+from .publish.course import PROBLEMS_ENV
 from .sandbox.executor import Zygote
 
 PROG = "exercise-kit"
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
 # One submission's report: the kit's own formats and those of grading platforms.
 SINGLE_FORMATS = {**FORMATS, **PLATFORM_FORMATS}
-PROBLEMS_ENV = "HARNESS_PROBLEMS"
 
 
 class UsageError(Exception):

@@ -50,3 +50,10 @@ def test_export_from_a_source_checkout_asks_for_a_wheel(cli, tmp_path):
     assert run.returncode == 2
     assert "is not installed from a wheel here" in run.stderr and "--wheel PATH" in run.stderr
     assert not (tmp_path / "ag.zip").exists()
+
+
+def test_build_reads_the_problems_every_command_reads(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_PROBLEMS", str(tmp_path))
+    run = cli("build", "--out", str(tmp_path / "_site"), cwd=ROOT)
+    assert run.returncode == 2
+    assert run.stderr.strip() == f"exercise-kit: error: {tmp_path}: no problem folders (each needs a problem.toml)"

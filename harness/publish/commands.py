@@ -29,7 +29,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     here = course.load(Path.cwd())
-    problems_root = Path(args.problems) if args.problems else here.problems
+    # The same problems as every other command: --problems, else $HARNESS_PROBLEMS, else the course's.
+    problems_root = Path(args.problems or os.environ.get(course.PROBLEMS_ENV) or here.problems)
     build.build(Path(args.out).resolve(), problems_root, args.wheelhouse, args.pyodide, here.title, here.published)
     print(f"built {args.out}/ from {problems_root}/; `exercise-kit serve` shows it")
     return EXIT_OK
@@ -68,7 +69,7 @@ def add_to(commands: argparse._SubParsersAction, find_problem: Callable[[str], p
         f"(${runtime.CACHE_ENV}, default ~/.cache/exercise-kit). Needs Python only.",
     )
     build_cmd.add_argument("--out", default="_site", help="output folder (default: _site)")
-    build_cmd.add_argument("--problems", help="problems folder (default: problems)")
+    build_cmd.add_argument("--problems", help=f"problems folder (default: ${course.PROBLEMS_ENV}, else problems)")
     build_cmd.add_argument(
         "--wheelhouse", type=Path, default=os.environ.get(runtime.WHEELHOUSE_ENV) or None, metavar="DIR",
         help=f"a folder holding {runtime.PYODIDE_TARBALL} and Pyodide's NumPy wheel, for offline builds "

@@ -15,6 +15,7 @@ import harness
 from . import PublishError
 
 CONFIG = "course.toml"
+PROBLEMS_ENV = "HARNESS_PROBLEMS"  # overrides a course's problems/ folder, for every command
 HEADERS = "_headers"
 TEMPLATE = Path(__file__).resolve().parent / "course_template"
 # Template files whose names a package cannot carry as they are (hidden names get lost on the way).
