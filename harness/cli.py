@@ -22,7 +22,7 @@ from .formats import BATCH_FORMATS, FORMATS
 from .platforms import PLATFORM_FORMATS
 from .publish import PublishError, commands as publish_commands
 from .publish.course import PROBLEMS_ENV
-from .sandbox.executor import Zygote
+from .sandbox.executor import ForkedChild, Zygote
 
 PROG = "exercise-kit"
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
@@ -67,25 +67,33 @@ def _write(args: argparse.Namespace, text: str) -> None:
 def _cmd_grade(args: argparse.Namespace) -> int:
     problem = find_problem(args.problem)
     single = len(args.submissions) == 1 and not Path(args.submissions[0]).is_dir() and not args.shard
-    if single:
-        if args.format not in SINGLE_FORMATS:
-            raise UsageError(f"--format {args.format} is for batches (several submissions or a folder)")
-        source = read_submission(args.submissions[0])
-        with Zygote() as zygote:
-            report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
-        _write(args, SINGLE_FORMATS[args.format](report))
-        return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
-    if args.format not in BATCH_FORMATS:
+    if single and args.format not in SINGLE_FORMATS:
+        raise UsageError(f"--format {args.format} is for batches (several submissions or a folder)")
+    if not single and args.format not in BATCH_FORMATS:
         raise UsageError(f"--format {args.format} reports on one submission, as its platform grades one at a time; "
                          "for a batch use csv, json, junit or text")
-    try:
-        paths = batch.shard(batch.collect(args.submissions), args.shard)
-    except batch.BatchError as exc:
-        raise UsageError(str(exc)) from None
+    if not single:
+        try:
+            paths = batch.shard(batch.collect(args.submissions), args.shard)
+        except batch.BatchError as exc:
+            raise UsageError(str(exc)) from None
+    source = read_submission(args.submissions[0]) if single else ""
     with Zygote() as zygote:
+        problem = _held_out(problem, args.seed, zygote)
+        if single:
+            report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
+            _write(args, SINGLE_FORMATS[args.format](report))
+            return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
         graded = batch.grade_all(problem, paths, args.jobs, zygote)
     _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded, zygote.isolation)))
     return EXIT_PASS if all(g.report.status == runner.PASS for g in graded) else EXIT_FAIL
+
+
+def _held_out(problem: problems.Problem, seed: int | None, zygote: Zygote) -> problems.Problem:
+    """The problem with inputs no learner has seen: drawn from `seed` (fresh unless given), its expected
+    values computed by the reference in a confined process of its own."""
+    with ForkedChild(zygote, batch.limits_for(problem)) as reference:
+        return expected.held_out(problem, expected.fresh_seed() if seed is None else seed, reference)
 
 
 def _cmd_expected(args: argparse.Namespace) -> int:
@@ -103,6 +111,12 @@ def _cmd_expected(args: argparse.Namespace) -> int:
     target.write_text(rendered, encoding="utf-8")
     print(f"{target}: wrote {len(problem.cases)} expected values")
     return EXIT_PASS
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"a seed is a whole number, 0 or more (got '{text}')")
+    return int(text)
 
 
 def _problems_root() -> Path:
@@ -171,6 +185,9 @@ def parser() -> argparse.ArgumentParser:
                            help="submissions graded at a time (default: the number of CPUs)")
     grade_cmd.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based) of the sorted submissions")
     grade_cmd.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    grade_cmd.add_argument("--seed", type=_seed, metavar="N",
+                           help="draw the held-out inputs from seed N, to reproduce a report's verdict "
+                           "(default: a fresh seed, recorded in the report; 0 gives the site's inputs)")
     grade_cmd.set_defaults(run=_cmd_grade)
 
     expected_cmd = commands.add_parser(

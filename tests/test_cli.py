@@ -23,10 +23,11 @@ def test_reference_reports_five_of_five(cli):
     assert run.returncode == 0
     assert (report["version"], report["problem"], report["status"]) == (2, "label-smoothing", "pass")
     assert (report["passed"], report["failed"], report["errors"]) == (5, 0, 0)
+    assert (report["score"], report["max_score"]) == (5.0, 5.0)
     assert report["message"] == "5 of 5 tests passed"
     assert {t["status"] for t in report["examples"]} == {"pass"}
     for test in report["tests"]:
-        assert set(test) >= {"name", "status", "message", "output", "duration_ms"}
+        assert set(test) >= {"name", "status", "message", "output", "duration_ms", "score", "max_score", "held_out"}
 
 
 def test_failing_submission_exits_1_and_names_the_test(cli):

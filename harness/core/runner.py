@@ -14,8 +14,9 @@ from .manifest import Entry
 from .plain import WrongResult
 from .problem import Problem
 from .submission import Fault
-from .testing import HIDDEN, Check, SubmissionFault, TestFailure, TestSpec
+from .testing import HIDDEN, PUBLISHED_SEED, Candidate, SubmissionFault, TestFailure, TestSpec
 
+# 2: scores (per test and in total), the seed of the run's draws, and which tests ran on held-out inputs.
 SCHEMA_VERSION = 2
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
@@ -35,7 +36,8 @@ class Executor(Protocol):
 
 @dataclass
 class TestResult:
-    """One test's verdict on one submission, as the learner and the report see it."""
+    """One test's verdict. A hidden test scores `max_score` when it passes, 0 when it fails or errors,
+    or, checking several inputs, `max_score` times the fraction that passed (still a fail)."""
 
     id: str
     name: str
@@ -45,8 +47,9 @@ class TestResult:
     output: str = ""
     duration_ms: float = 0.0
     fault: str = ""  # for errors: how the submission failed (raised, timeout, crashed, ...)
-    score: float = 0.0
     max_score: float = 0.0
+    score: float = 0.0
+    held_out: bool = False  # it ran on inputs drawn for this run, which no learner has seen
 
     def to_dict(self) -> dict:
         return {
@@ -59,18 +62,28 @@ class TestResult:
             "duration_ms": round(self.duration_ms, 3),
             "score": self.score,
             "max_score": self.max_score,
+            "held_out": self.held_out,
         }
 
 
 @dataclass
 class Report:
-    """Every test's verdict on one submission, and the submission's overall status."""
+    """A submission's verdicts: the hidden tests' decide its status and score, the examples' are practice."""
 
     problem: str
     status: str
     message: str
     tests: list[TestResult] = field(default_factory=list)
     output: str = ""
+    seed: int = PUBLISHED_SEED
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.graded), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.graded), 4)
 
     @property
     def graded(self) -> list[TestResult]:
@@ -80,14 +93,6 @@ class Report:
     @property
     def examples(self) -> list[TestResult]:
         return [t for t in self.tests if t.visibility != HIDDEN]
-
-    @property
-    def score(self) -> float:
-        return round(sum(t.score for t in self.graded), 4)
-
-    @property
-    def max_score(self) -> float:
-        return round(sum(t.max_score for t in self.graded), 4)
 
     def count(self, status: str) -> int:
         return sum(1 for t in self.graded if t.status == status)
@@ -103,6 +108,7 @@ class Report:
             "errors": self.count(ERROR),
             "score": self.score,
             "max_score": self.max_score,
+            "seed": self.seed,
             "output": self.output,
             "tests": [t.to_dict() for t in self.graded],
             "examples": [t.to_dict() for t in self.examples],
@@ -138,7 +144,7 @@ def run(
         result = _run_one(problem, spec, executor)
         results.append(result)
         notify("done", result.to_dict())
-    return Report(problem.id, _overall(results), _summary(results), results, load_output)
+    return Report(problem.id, _overall(results), _summary(results), results, load_output, problem.seed)
 
 
 def unloadable(
@@ -150,12 +156,20 @@ def unloadable(
 ) -> Report:
     """The report for a submission that could not be loaded: every test is an error, not run."""
     results = [
-        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded", max_score=s.points)
+        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded", max_score=_points(s))
         for s in (problem.tests if specs is None else specs)
     ]
     for result in results:
         (notify or _ignore)("done", result.to_dict())
-    return Report(problem.id, ERROR, message, results, output)
+    return Report(problem.id, ERROR, message, results, output, problem.seed)
+
+
+def _points(spec: TestSpec) -> float:
+    return float(spec.points) if spec.visibility == HIDDEN else 0.0
+
+
+# How a submission's fault ends what is left of a test: after these, its other inputs are not tried.
+_ENDS_THE_TEST = ("timeout", "crashed")
 
 
 def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult:
@@ -172,10 +186,53 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
             fault = Fault("timeout", f"did not finish within the time limit of {limit:g} s (an infinite loop?)")
         return plain, fault
 
-    check = Check(problem.manifest.entry, caller, problem.cases, problem.expected)
-    result = TestResult(spec.id, spec.name, spec.visibility, PASS, max_score=spec.points)
+    def attempt(*given: Any) -> tuple[TestResult, bool]:
+        candidate = Candidate(problem.manifest.entry, caller, problem.cases, problem.expected,
+                              problem.tolerance, problem.held_out)
+        verdict = _attempt(spec, candidate, given, limit)
+        return verdict, candidate.used_held_out
+
+    inputs = spec.inputs(problem.cases)
+    if inputs is None:
+        result, held_out = attempt()
+        passed, checked = int(result.status == PASS), 1
+    else:
+        result, passed, held_out = _over(spec, inputs, attempt)
+        checked = len(inputs)
+    result.max_score = _points(spec)
+    result.score = round(result.max_score * passed / checked, 4)
+    result.held_out = held_out
+    result.duration_ms = (time.perf_counter() - started) * 1000
+    result.output = "".join(outputs)
+    return result
+
+
+def _over(
+    spec: TestSpec, inputs: list[Any], attempt: Callable[..., tuple[TestResult, bool]]
+) -> tuple[TestResult, int, bool]:
+    """Every input, past failing ones; the verdict is the first failure's, saying how many passed."""
+    first_failure: TestResult | None = None
+    passed, held_out = 0, False
+    for item in inputs:
+        verdict, touched = attempt(item)
+        held_out |= touched
+        if verdict.status == PASS:
+            passed += 1
+            continue
+        if first_failure is None:
+            first_failure = verdict
+        if verdict.fault in _ENDS_THE_TEST:
+            break
+    if first_failure is None:
+        return TestResult(spec.id, spec.name, spec.visibility, PASS), passed, held_out
+    first_failure.message += f" ({passed} of {len(inputs)} inputs passed)"
+    return first_failure, passed, held_out
+
+
+def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit: float) -> TestResult:
+    result = TestResult(spec.id, spec.name, spec.visibility, PASS)
     try:
-        spec.function(check)
+        spec.function(candidate, *given)
     except (TestFailure, WrongResult) as exc:
         result.status, result.message = FAIL, str(exc) or "the check failed"
     except SubmissionFault as exc:
@@ -187,10 +244,6 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         result.status, result.message = FAIL, str(exc) or "an assertion in the test failed"
     except Exception as exc:  # noqa: BLE001 - a broken test is reported, never raised
         result.status, result.message = ERROR, f"the test itself failed: {type(exc).__name__}: {exc}"
-    result.duration_ms = (time.perf_counter() - started) * 1000
-    result.output = "".join(outputs)
-    if result.status == PASS:
-        result.score = result.max_score
     return result
 
 
