@@ -14,6 +14,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import harness
+
 from . import batch
 from .authoring import expected, prove, scaffold
 from .core import problem as problems, runner
@@ -167,6 +169,7 @@ def parser() -> argparse.ArgumentParser:
             f"PROBLEM is a problem folder, or an id under ${PROBLEMS_ENV} (default: ./problems)."
         ),
     )
+    main.add_argument("--version", action="version", version=f"%(prog)s {harness.__version__}")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     grade_cmd = commands.add_parser(

@@ -205,6 +205,7 @@ def test_init_writes_a_course(course):
 
 
 def test_every_command_has_help(kit, course):
+    assert kit("--version", cwd=course).stdout == "exercise-kit 0.1.0\n"
     for command in (["init"], ["new"], ["expected"], ["check"], ["build"], ["serve"], ["grade"],
                     ["export", "gradescope"]):
         assert "usage: exercise-kit" in kit(*command, "--help", cwd=course).stdout
