@@ -15,9 +15,12 @@ from urllib.parse import urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
 PROBLEMS = ROOT / "problems"
-sys.path.insert(0, str(ROOT / "site"))
-from serve import make_server  # noqa: E402
 # The Makefile's default, so that a bare `pytest` builds the site offline too.
 if not os.environ.get("PYODIDE_WHEELHOUSE") and (ROOT.parent / "shared" / "pyodide-wheels").is_dir():
     os.environ["PYODIDE_WHEELHOUSE"] = str(ROOT.parent / "shared" / "pyodide-wheels")
@@ -66,26 +69,41 @@ def copy_of(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
+def frontend() -> Path:
+    """The front end, prebuilt into the package from this checkout's sources (as `make frontend` does)."""
+    done = subprocess.run([sys.executable, "site/bundle.py"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return ROOT / "harness" / "publish" / "frontend"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, frontend) -> Path:
     """The site, built once per session from this checkout (NumPy from $PYODIDE_WHEELHOUSE)."""
     out = tmp_path_factory.mktemp("site") / "_site"
-    done = subprocess.run([sys.executable, "site/build.py", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    done = run_cli("build", "--out", str(out), timeout=300)
     assert done.returncode == 0, done.stderr
     return out
 
 
-# ---- The built site in a real headless Chromium (tests marked `browser`) ----------------------------
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session."""
+    from playwright import sync_api as playwright
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
+# ---- The built site, served, and a learner in Chromium (tests marked `browser`) -----------------------
+
 BOOT_TIMEOUT_MS = 60_000
 
 
 def serve(folder: Path, isolated: bool):
+    from harness.publish.serve import make_server
+
     server = make_server(folder, port=0, isolated=isolated)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -96,16 +114,6 @@ def base_url(built_site):
     server = serve(built_site, isolated=True)
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright import sync_api as playwright
-
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Learner:

@@ -188,7 +188,7 @@ def _check_expected(outcome: Outcome) -> None:
         outcome.findings.append(str(exc))
         return
     if not current:
-        outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `make expected PROBLEM={problem.id}`")
+        outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `exercise-kit expected {problem.id}`")
 
 
 def _judge(outcome: Outcome, subject: Subject, report: runner.Report) -> None:
