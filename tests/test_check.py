@@ -122,6 +122,6 @@ def test_a_malformed_problem_is_named_and_the_others_still_checked(copy_of):
     manifest = folder.parent / "broken" / "problem.toml"
     manifest.write_text(manifest.read_text().replace('id = "label-smoothing"', 'id = "broken"').replace("[entry]", "[entry]\nextra = 1"))
     run = check(folder.parent)
-    assert run.returncode == 1
-    assert "broken/problem.toml: unknown key 'entry.extra'" in run.stdout
+    assert run.returncode == 2
+    assert "broken/problem.toml: unknown key 'entry.extra'" in run.stderr
     assert "label-smoothing: OK" in run.stdout

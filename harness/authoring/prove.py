@@ -16,6 +16,7 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -66,16 +67,24 @@ def verdicts(report: runner.Report) -> dict[str, str]:
     return {t.id: t.status for t in report.tests}
 
 
-def prove(problem: problems.Problem) -> Outcome:
+NewExecutor = Callable[[], runner.Executor]
+
+
+def prove(problem: problems.Problem, new_executor: NewExecutor = InProcess) -> Outcome:
+    """Prove `problem`, grading each subject on a fresh executor from `new_executor`.
+
+    The CLI passes the sandbox's, so that a mutant calling os._exit() is a crash the tests catch, and
+    a test's fault (ProblemError) is found exactly as `grade` finds it.
+    """
     outcome = Outcome(problem)
     _check_todo(outcome)
     if problems.SOLUTION not in problem.files:
         outcome.add_finding(problems.SOLUTION, "missing: the reference solution is needed to prove the tests")
         return outcome
     _check_statement(outcome)
-    _check_expected(outcome)
+    _check_expected(outcome, new_executor)
     for subject in subjects(problem):
-        first, second = _grade(problem, subject.source), _grade(problem, subject.source)
+        first, second = (_grade(problem, subject.source, new_executor) for _ in range(2))
         outcome.verdicts[subject.label] = verdicts(first)
         if verdicts(first) != verdicts(second):
             outcome.add_finding(subject.label, f"not deterministic: {verdicts(first)} then {verdicts(second)}")
@@ -83,8 +92,12 @@ def prove(problem: problems.Problem) -> Outcome:
     return outcome
 
 
-def _grade(problem: problems.Problem, source: str) -> runner.Report:
-    return runner.run(problem, source, InProcess())
+def _grade(problem: problems.Problem, source: str, new_executor: NewExecutor) -> runner.Report:
+    executor = new_executor()
+    try:
+        return runner.run(problem, source, executor)
+    finally:
+        executor.close()
 
 
 def _check_todo(outcome: Outcome) -> None:
@@ -138,10 +151,10 @@ def _agrees(got: object, shown: str) -> bool:
     return value.shape == want.shape and bool(np.all(np.abs(value - want) <= 0.5 * 10.0**-decimals + 1e-12))
 
 
-def _check_expected(outcome: Outcome) -> None:
+def _check_expected(outcome: Outcome, new_executor: NewExecutor) -> None:
     problem = outcome.problem
     try:
-        current = expected.is_current(problem)
+        current = expected.is_current(problem, new_executor())
     except ProblemError as exc:
         outcome.findings.append(str(exc))
         return

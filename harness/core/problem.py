@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .manifest import Manifest, ProblemError, parse_manifest
+from .plain import WrongResult, decode
 from .testing import HIDDEN, Case, TestSpec
 
 MANIFEST = "problem.toml"
@@ -87,7 +88,9 @@ def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[
         exec(compile(source, where, "exec"), namespace)
     except SyntaxError as exc:
         raise ProblemError(f"{where}: SyntaxError on line {exc.lineno}: {exc.msg}") from None
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit or os-level exits in tests.py are its fault too
         raise ProblemError(f"{where}: failed while loading: {type(exc).__name__}: {exc}") from None
     tests = tuple(v.__harness_test__ for v in namespace.values() if hasattr(v, "__harness_test__"))
     if not any(t.visibility == HIDDEN for t in tests):
@@ -100,6 +103,18 @@ def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[
     if not isinstance(cases, dict) or not all(isinstance(c, Case) for c in cases.values()):
         raise ProblemError(f"{where}: CASES must be a dict of name -> Case(...)")
     return tests, cases
+
+
+def require_expected(problem: Problem) -> None:
+    """Raise ProblemError, naming expected.json, unless every case has a value its tests can use."""
+    where = f"{problem.origin}/{EXPECTED}" if problem.origin else EXPECTED
+    for name in problem.cases:
+        if name not in problem.expected:
+            raise ProblemError(f"{where}: no value for case '{name}'; run `python -m harness expected {problem.id}`")
+        try:
+            decode(problem.expected[name], problem.manifest.entry.returns, f"the value of case '{name}'")
+        except WrongResult as exc:
+            raise ProblemError(f"{where}: {exc}") from None
 
 
 def _parse_expected(text: str, where: str) -> dict[str, Any]:
