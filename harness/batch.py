@@ -10,7 +10,6 @@ import errno
 import math
 import os
 import stat
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from .core import runner
 from .core.problem import Problem
 from .core.runner import ERROR, PASS, Report
+from .core.submission import one_line
 from .core.manifest import ProblemError
 from .sandbox.executor import WALL_FACTOR, ForkedChild, Limits, Zygote, usable_cores
 
@@ -111,19 +111,8 @@ def reason(exc: OSError) -> str:
 
 
 def display(name: Path | str) -> str:
-    """A file name as one printable line: undecodable bytes, controls and backslashes escaped.
-
-    Reports quote names verbatim elsewhere, so a name can neither break a format nor forge a line.
-    """
-    text = os.fsencode(name).replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
-    return "".join(_escape(ch) if unicodedata.category(ch) in _UNPRINTABLE else ch for ch in text)
-
-
-_UNPRINTABLE = ("Cc", "Cf", "Cs", "Zl", "Zp")  # controls, invisible formatting (bidi overrides), separators
-
-
-def _escape(ch: str) -> str:
-    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
+    """A file name as one printable line: undecodable bytes, controls and backslashes escaped."""
+    return one_line(os.fsencode(name).decode("utf-8", "surrogateescape"))  # bad bytes: lone surrogates
 
 
 def grade_all(problem: Problem, paths: list[Path], jobs: int, zygote: Zygote) -> list[Graded]:

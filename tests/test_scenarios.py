@@ -33,12 +33,13 @@ def check_test(result: dict, want: dict, where: str) -> None:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.name)
-def test_scenario(scenario: Path) -> None:
+def test_scenario(scenario: Path, tmp_path: Path) -> None:
     want = json.loads((scenario / "expected.json").read_text())
     problem = PROBLEMS / "label-smoothing"
     before = tree_digest(problem), tree_digest(scenario)
 
-    run = run_cli("grade", "label-smoothing", str(scenario / "submission.py"), "--format", "json")
+    run = run_cli("grade", "label-smoothing", str(scenario / "submission.py"), "--format", "json",
+                  env={"TMPDIR": str(tmp_path)})
 
     assert run.returncode == want["exit"], run.stderr
     assert run.stderr == ""
@@ -53,3 +54,4 @@ def test_scenario(scenario: Path) -> None:
         check_test(test, want.get("every_test", {}), test["id"])
         check_test(test, want.get("tests", {}).get(test["id"], {}), test["id"])
     assert (tree_digest(problem), tree_digest(scenario)) == before, "grading changed files it must not touch"
+    assert list(tmp_path.iterdir()) == [], "grading left files behind in its temporary folder"

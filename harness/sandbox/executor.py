@@ -226,14 +226,14 @@ class ForkedChild:
         self._pid = 0
         self._requests = self._replies = -1
         self._workdir = ""
-        self._loaded: tuple[str, Entry, float] | None = None
+        self._loaded: tuple[str, Entry] | None = None
         self._spent = 0.0  # CPU seconds of this submission's children that have ended
         self._cpu = 0.0  # the running child's CPU seconds when last read
         self._idle = 0.0  # wall time the child's CPU time does not account for, divided by wall_factor
         self.isolation = ""
 
     def load(self, source: str, entry: Entry, timeout: float = 10.0) -> tuple[Fault | None, str]:
-        self._loaded = (source, entry, timeout)
+        self._loaded = (source, entry)
         self._deadline = self._deadline or time.monotonic() + self._wall_seconds
         fault = self._start()
         if fault is not None:
@@ -249,11 +249,14 @@ class ForkedChild:
             request = {"op": "call", "args": wire.pack_args(args)}
         except wire.ArgumentError as exc:
             raise ProblemError(str(exc)) from None
-        if not self._pid:
+        if not self._pid:  # the last call killed it: reload, on this call's budget
             assert self._loaded is not None, "load() a submission before calling it"
-            fault, _ = self.load(*self._loaded)
+            source, entry = self._loaded
+            before = self.clock()
+            fault, _ = self.load(source, entry, timeout)
             if fault is not None:
                 return None, fault, ""
+            timeout = max(timeout - (self.clock() - before), 0.001)
         reply, fault = self._exchange(request, timeout)
         if fault is not None:
             return None, fault, ""
