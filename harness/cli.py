@@ -30,7 +30,7 @@ class UsageError(Exception):
 
 
 # tests.py runs in this process when a problem loads: a loop there must end as that file's fault.
-LOAD_TIMEOUT = 30.0
+LOAD_TIMEOUT = 10.0
 
 
 class _LoadTookTooLong(Exception):
