@@ -222,7 +222,7 @@ def test_concurrent_runs_lock_different_blocks_of_uids():
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="as CI grades: children run as uids of their own")
-def test_a_killed_grader_leaves_no_process_and_no_folder(tmp_path):
+def test_the_run_has_its_own_namespaces_and_a_killed_grader_leaves_nothing(tmp_path):
     (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(600)\n")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -232,7 +232,9 @@ def test_a_killed_grader_leaves_no_process_and_no_folder(tmp_path):
     deadline = time.monotonic() + 60
     while not list(scratch.glob("harness-*/submission-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    zygote_group = next(group for _, parent, group in processes() if parent == grader.pid)
+    zygote, _, zygote_group = next(p for p in processes() if p[1] == grader.pid)
+    for namespace in ("net", "ipc"):  # the run's own: no interface up, no shared IPC objects
+        assert os.readlink(f"/proc/{zygote}/ns/{namespace}") != os.readlink(f"/proc/self/ns/{namespace}")
 
     grader.kill()
     grader.wait()
