@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from .manifest import Entry, ProblemError
 from .plain import WrongResult
-from .problem import TESTS, Problem
+from .problem import SOLUTION, TESTS, Problem
 from .submission import Fault
-from .testing import HIDDEN, Check, SubmissionFault, TestFailure, TestSpec
+from .testing import HIDDEN, Case, Check, SubmissionFault, TestFailure, TestSpec
 
 SCHEMA_VERSION = 1
 PASS, FAIL, ERROR = "pass", "fail", "error"
@@ -190,6 +190,31 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     result.duration_ms = (time.perf_counter() - started) * 1000
     result.output = "".join(outputs)
     return result
+
+
+def reference_outputs(problem: Problem, cases: Mapping[str, Case], executor: Executor) -> dict[str, dict]:
+    """The reference's outputs on `cases`, as plain data by case name, run on `executor`.
+
+    The reference is the instructor's code: any fault of it, or an argument no executor can carry, is a
+    ProblemError naming the file. In the grader, pass the sandbox's executor, so that even os._exit()
+    in solution.py ends as that error and not as the grader's end.
+    """
+    where = problem.origin + "/" if problem.origin else ""
+    if SOLUTION not in problem.files:
+        raise ProblemError(f"{where}{SOLUTION}: missing; expected values are computed from it")
+    fault, _ = executor.load(problem.files[SOLUTION], problem.manifest.entry, problem.manifest.time_limit)
+    if fault is not None:
+        raise ProblemError(f"{where}{SOLUTION}: {fault.message}")
+    values = {}
+    for name, case in cases.items():
+        try:
+            plain, fault, _ = executor.call(list(case.args), problem.manifest.time_limit)
+        except ProblemError as exc:
+            raise ProblemError(f"{where}{TESTS}: case '{name}': {exc}") from None
+        if fault is not None:
+            raise ProblemError(f"{where}{SOLUTION}: on case '{name}': {fault.message}")
+        values[name] = plain
+    return values
 
 
 class _ExecutorFailed(BaseException):

@@ -62,7 +62,7 @@ def grade_command(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True)
 
 
-def batch_rate(files: list[Path], folder: Path, jobs: int) -> float:
+def rate_of_batch(files: list[Path], folder: Path, jobs: int) -> float:
     started = time.perf_counter()
     grade_command(str(folder), "--jobs", str(jobs))
     return len(files) / (time.perf_counter() - started)
@@ -167,7 +167,7 @@ def main() -> int:
             run = grade_command(str(path))
             single_verdicts[path.name] = verdicts(json.loads(run.stdout)) if run.stdout else ("no report",)
         single_seconds = time.perf_counter() - started
-        correct_rate = batch_rate(correct_and_wrong(folder / "correct-and-wrong", args.count),
+        correct_rate = rate_of_batch(correct_and_wrong(folder / "correct-and-wrong", args.count),
                                   folder / "correct-and-wrong", args.jobs)
         attack(folder / "attack", 40)
         attack_mb = grader_peak_mb(folder / "attack", args.jobs)
