@@ -82,7 +82,8 @@ def prove(problem: problems.Problem, new_executor: NewExecutor = InProcess) -> O
         outcome.add_finding(problems.SOLUTION, "missing: the reference solution is needed to prove the tests")
         return outcome
     _check_statement(outcome)
-    _check_expected(outcome, new_executor)
+    if not _check_expected(outcome, new_executor):
+        return outcome  # the tests would judge against stale values: nothing they say would be proof
     for subject in subjects(problem):
         first, second = (_grade(problem, subject.source, new_executor) for _ in range(2))
         outcome.verdicts[subject.label] = verdicts(first)
@@ -151,15 +152,17 @@ def _agrees(got: object, shown: str) -> bool:
     return value.shape == want.shape and bool(np.all(np.abs(value - want) <= 0.5 * 10.0**-decimals + 1e-12))
 
 
-def _check_expected(outcome: Outcome, new_executor: NewExecutor) -> None:
+def _check_expected(outcome: Outcome, new_executor: NewExecutor) -> bool:
+    """Whether expected.json is what the reference computes; a finding says why not."""
     problem = outcome.problem
     try:
         current = expected.is_current(problem, new_executor())
     except ProblemError as exc:
         outcome.findings.append(str(exc))
-        return
+        return False
     if not current:
         outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `make expected PROBLEM={problem.id}`")
+    return current
 
 
 def _judge(outcome: Outcome, subject: Subject, report: runner.Report) -> None:
