@@ -224,7 +224,7 @@ class ForkedChild:
         self._wall_seconds = limits.cpu_seconds * wall_factor if wall_seconds is None else wall_seconds
         self._deadline = 0.0  # monotonic; set by the first load
         self._pid = 0
-        self._requests = self._replies = -1
+        self._requests = self._replies = self._stat = -1
         self._workdir = ""
         self._loaded: tuple[str, Entry] | None = None
         self._spent = 0.0  # CPU seconds of this submission's children that have ended
@@ -268,13 +268,15 @@ class ForkedChild:
         return self._spent + self._cpu + self._idle
 
     def _child_cpu(self) -> float:
-        """The running child's CPU seconds (0 when there is none, or /proc cannot tell)."""
-        if not self._pid:
+        """The running child's CPU seconds (0 when there is none, or /proc cannot tell).
+
+        Read from a descriptor opened once per child: a pread costs a third of an open, read and close.
+        """
+        if self._stat < 0:
             return 0.0
         try:
-            with open(f"/proc/{self._pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
+            fields = os.pread(self._stat, 1024, 0).rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
             return self._cpu
         return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
 
@@ -287,10 +289,10 @@ class ForkedChild:
             except ProcessLookupError:
                 pass
             self._pid = 0
-        for fd in (self._requests, self._replies):
+        for fd in (self._requests, self._replies, self._stat):
             if fd >= 0:
                 os.close(fd)
-        self._requests = self._replies = -1
+        self._requests = self._replies = self._stat = -1
         if self._workdir:
             remove_tree(self._workdir)
             self._workdir = ""
@@ -307,7 +309,8 @@ class ForkedChild:
         try:
             ready = wire.receive(self._replies, time.monotonic() + STARTUP_TIMEOUT, wire.MAX_REPLY)
             self._pid = int(ready["pid"])
-        except (wire.ChannelError, wire.ChannelTimeout, KeyError, TypeError, ValueError):
+            self._stat = os.open(f"/proc/{self._pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
+        except (wire.ChannelError, wire.ChannelTimeout, KeyError, TypeError, ValueError, OSError):
             self.close()
             return Fault("crashed", "the process that runs submissions could not start")
         self.isolation = ", ".join(filter(None, (str(ready.get("isolation", "")), self._zygote.namespaces)))
