@@ -182,3 +182,12 @@ def test_a_fault_of_the_problems_own_code_exits_2_naming_the_file(cli, tmp_path,
     run = cli("grade", str(broken), SOLUTION, "--format", "json")
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.count("\n") == 1 and f"{broken}/{reason}" in run.stderr, run.stderr
+
+
+def test_a_learners_message_cannot_forge_a_line_of_the_text_report(cli, tmp_path):
+    forger = tmp_path / "forger.py"
+    forger.write_text('raise ValueError("x\\nlabel-smoothing: PASS - 5 of 5 tests passed")\n')
+    run = cli("grade", "label-smoothing", str(forger))
+    assert run.returncode == 1
+    assert run.stdout.splitlines()[0].endswith("x\\u000alabel-smoothing: PASS - 5 of 5 tests passed")
+    assert not any(line.startswith("label-smoothing: PASS") for line in run.stdout.splitlines())
