@@ -19,6 +19,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -100,9 +101,16 @@ def attack(folder: Path, count: int) -> None:
         (folder / f"{number:03d}-{source.parent.name}.py").write_bytes(source.read_bytes())
 
 
+def cpu_ms() -> float:
+    """CPU milliseconds of this process and of every child it has waited for: unlike wall time, the
+    same on a busy machine as on an idle one."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (time.process_time() + children.ru_utime + children.ru_stime) * 1000
+
+
 def per_fork_ms(prepare, rounds: int = 200) -> float:
-    """Milliseconds of a fork whose child runs `prepare()` and exits, waited for."""
-    started = time.perf_counter()
+    """CPU milliseconds of a fork whose child runs `prepare()` and exits, waited for."""
+    started = cpu_ms()
     for _ in range(rounds):
         pid = os.fork()
         if pid == 0:
@@ -111,39 +119,75 @@ def per_fork_ms(prepare, rounds: int = 200) -> float:
             finally:
                 os._exit(0)
         os.waitpid(pid, 0)
-    return (time.perf_counter() - started) * 1000 / rounds
+    return (cpu_ms() - started) / rounds
 
 
 def layer_costs() -> list[tuple[str, str]]:
-    """Each layer's cost per submission (or per run), over a bare fork of this process."""
+    """Each layer's CPU cost per submission (or per run), over a bare fork of this process."""
     from harness.sandbox import kernel
     from harness.sandbox.executor import UidBlock, remove_tree
 
     bare = per_fork_ms(lambda: None)
     rows = [("fork and wait, bare (the reference)", f"{bare:.3f} ms")]
-    rows.append(("seccomp filter, per submission", f"+{per_fork_ms(kernel.install_seccomp) - bare:.3f} ms"))
+    rows.append(("seccomp filter, per submission", f"{per_fork_ms(kernel.install_seccomp) - bare:+.3f} ms"))
     rows.append(("death with the zygote (prctl), per submission",
-                 f"+{per_fork_ms(lambda: kernel.die_with_parent(os.getppid())) - bare:.3f} ms"))
+                 f"{per_fork_ms(lambda: kernel.die_with_parent(os.getppid())) - bare:+.3f} ms"))
     if os.geteuid() == 0:
         namespaces = per_fork_ms(lambda: os.unshare(os.CLONE_NEWNET | os.CLONE_NEWIPC), rounds=50) - bare
-        rows.append(("network + IPC namespaces, once per run (if per submission: this each)", f"+{namespaces:.3f} ms"))
-    started = time.perf_counter()
+        rows.append(("network + IPC namespaces, once per run (if per submission: this each)", f"{namespaces:+.3f} ms"))
+    started = cpu_ms()
     for _ in range(200):
         folder = tempfile.mkdtemp()
         os.makedirs(os.path.join(folder, "a", "b"))
         remove_tree(folder)
-    rows.append(("own folder made and removed, per submission", f"{(time.perf_counter() - started) * 5:.3f} ms"))
-    started = time.perf_counter()
+    rows.append(("own folder made and removed, per submission", f"{(cpu_ms() - started) / 200:.3f} ms"))
+    started = cpu_ms()
     block = UidBlock()
     block.release()
-    rows.append(("uid block locked, once per run", f"{(time.perf_counter() - started) * 1000:.3f} ms"))
-    stat = f"/proc/{os.getpid()}/stat"
-    started = time.perf_counter()
+    rows.append(("uid block locked, once per run", f"{cpu_ms() - started:.3f} ms"))
+    stat = os.open(f"/proc/{os.getpid()}/stat", os.O_RDONLY)
+    started = cpu_ms()
     for _ in range(1000):
-        with open(stat) as file:
-            file.read()
-    rows.append(("CPU time read from /proc, per call", f"{(time.perf_counter() - started):.3f} ms"))
+        os.pread(stat, 1024, 0)
+    os.close(stat)
+    rows.append(("CPU time read from /proc, per call", f"{(cpu_ms() - started) / 1000:.3f} ms"))
     return rows
+
+
+def on_cpu_ms(pid: int) -> float:
+    with open(f"/proc/{pid}/schedstat") as schedstat:
+        return int(schedstat.read().split()[0]) / 1e6
+
+
+def cpu_per_submission(rounds: int = 60) -> tuple[float, float, float, float]:
+    """CPU milliseconds per correct submission, graded in this process with every layer on: the grader,
+    the zygote (its fork) and the child (from /proc/PID/schedstat, exact), and in-process grading alone."""
+    from harness.batch import grade_source, limits_for
+    from harness.core import problem as problems, runner
+    from harness.inprocess import InProcess
+    from harness.sandbox.executor import ForkedChild, Zygote
+
+    problem, source = problems.load(PROBLEM), (PROBLEM / "solution.py").read_text()
+    started = time.process_time()
+    for _ in range(rounds):
+        runner.run(problem, source, InProcess())
+    alone = (time.process_time() - started) * 1000 / rounds
+    with Zygote() as zygote:
+        grade_source(problem, source, "warm-up", zygote)
+        child, grader, forks = 0.0, time.process_time(), on_cpu_ms(zygote._process.pid)
+        for _ in range(rounds):
+            with ForkedChild(zygote, limits_for(problem)) as executor:
+                runner.run(problem, source, executor)
+                child += on_cpu_ms(executor._pid)
+        grader = (time.process_time() - grader) * 1000 / rounds
+        forks = (on_cpu_ms(zygote._process.pid) - forks) / rounds
+    return grader, forks, child / rounds, alone
+
+
+def usable_cores() -> int:
+    from harness.sandbox.executor import usable_cores as cores
+
+    return cores()
 
 
 def main() -> int:
@@ -188,7 +232,12 @@ def main() -> int:
     print(f"  batch, correct and wrong submissions only: {correct_rate:7.1f} submissions/s (goal: 120)")
     print(f"  grader's peak memory: {attack_mb:.0f} MB grading 40 flooding submissions "
           f"(60 MB and 7 MB per reply), {calm_mb:.0f} MB grading {args.count} correct and wrong ones")
-    print("  isolation layers, each timed alone:")
+    grader, forks, child, alone = cpu_per_submission()
+    total = grader + forks + child
+    print(f"  CPU per correct submission, every layer on: {total:.1f} ms (grader {grader:.1f}, zygote's fork "
+          f"{forks:.1f}, child {child:.1f}); the same tests in one process: {alone:.1f} ms. At this cost, "
+          f"{usable_cores()} idle cores grade at most {usable_cores() * 1000 / total:.0f}/s")
+    print("  isolation layers, each timed alone (CPU):")
     for layer, cost in layer_costs():
         print(f"    {layer:72} {cost}")
     return 0 if not differing else 1
