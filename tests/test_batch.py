@@ -217,6 +217,7 @@ def test_wall_time_is_bounded_per_test_even_for_a_reply_that_drips(cli, tmp_path
     assert all(t["duration_ms"] < 1500 for t in report["tests"])
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader hands out uids")
 def test_concurrent_runs_lock_different_blocks_of_uids():
     first, second = UidBlock(), UidBlock()
     try:
