@@ -93,26 +93,34 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
     single = len(args.submissions) == 1 and not Path(args.submissions[0]).is_dir() and not args.shard
-    if single:
-        if args.format == "csv":
-            raise UsageError("--format csv is for batches (several submissions or a folder)")
-        source = read_submission(args.submissions[0])
-        with Zygote() as zygote:
-            report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
-        _write(args, FORMATS[args.format](report))
-        return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
-    try:
-        found = batch.collect(args.submissions)
-        paths = batch.shard(found, args.shard)
-    except batch.BatchError as exc:
-        raise UsageError(str(exc)) from None
-    if not found:
-        named = ", ".join(batch.display(name) for name in args.submissions)
-        raise UsageError(f"no submissions: no .py file in {named}")
+    if single and args.format == "csv":
+        raise UsageError("--format csv is for batches (several submissions or a folder)")
+    if not single:
+        try:
+            found = batch.collect(args.submissions)
+            paths = batch.shard(found, args.shard)
+        except batch.BatchError as exc:
+            raise UsageError(str(exc)) from None
+        if not found:
+            named = ", ".join(batch.display(name) for name in args.submissions)
+            raise UsageError(f"no submissions: no .py file in {named}")
+    source = read_submission(args.submissions[0]) if single else ""
     with Zygote() as zygote:
+        problem = _held_out(problem, args.seed, zygote)
+        if single:
+            report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
+            _write(args, FORMATS[args.format](report))
+            return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
         graded = batch.grade_all(problem, paths, args.jobs, zygote)
     _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded, zygote.isolation)))
     return EXIT_PASS if all(g.report.status == runner.PASS for g in graded) else EXIT_FAIL
+
+
+def _held_out(problem: problems.Problem, seed: int | None, zygote: Zygote) -> problems.Problem:
+    """The problem with inputs no learner has seen: drawn from `seed` (fresh unless given), its expected
+    values computed by the reference in a confined process of its own."""
+    with ForkedChild(zygote, batch.limits_for(problem)) as reference:
+        return expected.held_out(problem, expected.fresh_seed() if seed is None else seed, reference)
 
 
 def _cmd_expected(args: argparse.Namespace) -> int:
@@ -131,6 +139,12 @@ def _cmd_expected(args: argparse.Namespace) -> int:
     target.write_text(rendered, encoding="utf-8")
     print(f"{target}: wrote {len(problem.cases)} expected values")
     return EXIT_PASS
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"a seed is a whole number, 0 or more (got '{text}')")
+    return int(text)
 
 
 def _problems_root() -> Path:
@@ -199,6 +213,9 @@ def parser() -> argparse.ArgumentParser:
                            "more are allowed proportionally more wall time, so verdicts do not change)")
     grade_cmd.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based) of the sorted submissions")
     grade_cmd.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    grade_cmd.add_argument("--seed", type=_seed, metavar="N",
+                           help="draw the held-out inputs from seed N, to reproduce a report's verdict "
+                           "(default: a fresh seed, recorded in the report; 0 gives the site's inputs)")
     grade_cmd.set_defaults(run=_cmd_grade)
 
     expected_cmd = commands.add_parser(

@@ -19,14 +19,15 @@ def as_json(report: Report) -> str:
 
 
 def as_text(report: Report) -> str:
-    lines = [f"{report.problem}: {report.status.upper()} - {one_line(report.message)}"]
+    lines = [f"{report.problem}: {report.status.upper()} - {one_line(report.message)}, score {report.score:g} of "
+             f"{report.max_score:g} (inputs drawn with seed {report.seed}: --seed {report.seed} reproduces this)"]
     if report.output:
         lines += ["  output while loading:", *_indent(report.output, 4)]
     for title, tests in (("examples", report.examples), ("tests", report.graded)):
         if tests:
             lines.append(f"  {title}:")
         for test in tests:
-            lines.append(f"    {_MARK[test.status]:5} {test.name}")
+            lines.append(f"    {_MARK[test.status]:5} {test.name}" + (" [on held-out inputs]" if test.held_out else ""))
             if test.message:
                 lines += _indent(test.message, 12)
             if test.output:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,15 @@ def run_cli_in_process(*args: str, cwd: Path = ROOT, timeout: float | None = Non
 @pytest.fixture
 def cli():
     return run_cli_in_process
+
+
+@pytest.fixture
+def copy_of(tmp_path):
+    """A copy of a problem folder to break, under tmp_path (so its parent is a problems root)."""
+    def copy(problem: str) -> Path:
+        shutil.copytree(PROBLEMS / problem, tmp_path / problem, ignore=shutil.ignore_patterns("__pycache__"))
+        return tmp_path / problem
+    return copy
 
 
 @pytest.fixture(scope="session")

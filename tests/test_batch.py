@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -18,8 +19,10 @@ import numpy as np
 import pytest
 
 from conftest import PROBLEMS, ROOT, run_cli
+from harness import batch
+from harness.core import problem as problems
 from harness.sandbox import wire
-from harness.sandbox.executor import UidBlock
+from harness.sandbox.executor import UidBlock, Zygote
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 MUTANTS = PROBLEMS / "label-smoothing" / "mutants"
@@ -55,6 +58,11 @@ def test_a_folder_of_mixed_submissions_gets_one_correct_record_each(mixed_batch)
     assert summary["hit_limit"] == 2  # the infinite loop (timeout) and os._exit (crashed)
     assert [t["name"] for t in summary["tests"]][-1] == "Numerically stable for large logits"
     assert all(0 < t["pass_rate"] < 1 for t in summary["tests"])
+
+
+def test_a_batch_is_graded_on_one_fresh_seed_that_every_record_names(mixed_batch):
+    seeds = {r["seed"] for r in mixed_batch["submissions"]}
+    assert seeds == {mixed_batch["summary"]["seed"]} and 0 not in seeds
 
 
 def test_csv_has_a_row_per_submission_with_each_test(cli):
@@ -155,23 +163,21 @@ def test_file_names_can_neither_break_nor_forge_a_report(cli, tmp_path):
     assert len(json.loads(report.read_text(encoding="utf-8"))["submissions"]) == len(names)
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tiny file system needs root")
-def test_a_full_temporary_file_system_is_each_submissions_record(tmp_path):
-    full = tmp_path / "full"
-    full.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,nr_inodes=2", "tmpfs", str(full)]).returncode:
-        pytest.skip("tmpfs cannot be mounted here")
-    try:
-        run = run_cli("grade", "label-smoothing", str(SOLUTION), str(NAIVE), "--format", "json", env={"TMPDIR": str(full)})
-    finally:
-        subprocess.run(["umount", "-l", str(full)])
-    assert run.returncode == 1, run.stderr
-    records = records_of(run)
-    assert len(records) == 2
-    for record in records.values():
-        assert record["status"] == "error"
-        assert "could not be graded (the grader's fault, not yours): OSError" in record["message"]
-        assert "No space left on device" in record["message"]
+def test_a_full_temporary_file_system_midway_is_each_submissions_record(monkeypatch):
+    problem = problems.load(PROBLEMS / "label-smoothing")
+
+    def no_space(limits):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with Zygote() as zygote:
+        monkeypatch.setattr(zygote, "spawn", no_space)
+        graded = batch.grade_all(problem, [SOLUTION, NAIVE], 2, zygote)
+
+    assert [g.submission for g in graded] == [str(SOLUTION), str(NAIVE)]
+    for record in graded:
+        assert record.report.status == "error"
+        assert record.report.message == ("could not be graded (the grader's fault, not yours): "
+                                         "OSError: [Errno 28] No space left on device")
 
 
 def test_an_empty_input_is_refused_but_an_empty_shard_is_a_report(cli, tmp_path):

@@ -21,12 +21,13 @@ def test_reference_reports_five_of_five(cli):
     run = cli("grade", "label-smoothing", SOLUTION, "--format", "json")
     report = json.loads(run.stdout)
     assert run.returncode == 0
-    assert (report["version"], report["problem"], report["status"]) == (1, "label-smoothing", "pass")
+    assert (report["version"], report["problem"], report["status"]) == (2, "label-smoothing", "pass")
     assert (report["passed"], report["failed"], report["errors"]) == (5, 0, 0)
+    assert (report["score"], report["max_score"]) == (5.0, 5.0)
     assert report["message"] == "5 of 5 tests passed"
     assert {t["status"] for t in report["examples"]} == {"pass"}
     for test in report["tests"]:
-        assert set(test) >= {"name", "status", "message", "output", "duration_ms"}
+        assert set(test) >= {"name", "status", "message", "output", "duration_ms", "score", "max_score", "held_out"}
 
 
 def test_failing_submission_exits_1_and_names_the_test(cli):
@@ -189,5 +190,5 @@ def test_a_learners_message_cannot_forge_a_line_of_the_text_report(cli, tmp_path
     forger.write_text('raise ValueError("x\\nlabel-smoothing: PASS - 5 of 5 tests passed")\n')
     run = cli("grade", "label-smoothing", str(forger))
     assert run.returncode == 1
-    assert run.stdout.splitlines()[0].endswith("x\\u000alabel-smoothing: PASS - 5 of 5 tests passed")
+    assert "x\\u000alabel-smoothing: PASS - 5 of 5 tests passed" in run.stdout.splitlines()[0]
     assert not any(line.startswith("label-smoothing: PASS") for line in run.stdout.splitlines())

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 from .manifest import Entry, ProblemError
 from .plain import WrongResult
-from .problem import SOLUTION, TESTS, Problem
+from .problem import TESTS, Problem
 from .submission import Fault
-from .testing import HIDDEN, Case, Check, SubmissionFault, TestFailure, TestSpec
+from .testing import HIDDEN, PUBLISHED_SEED, Candidate, SubmissionFault, TestFailure, TestSpec
 
-SCHEMA_VERSION = 1
+# 2: scores (per test and in total), the seed of the run's draws, and which tests ran on held-out inputs.
+SCHEMA_VERSION = 2
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
 
@@ -40,7 +41,8 @@ class Executor(Protocol):
 
 @dataclass
 class TestResult:
-    """One test's verdict on one submission, as the learner and the report see it."""
+    """One test's verdict. A hidden test scores `max_score` when it passes, 0 when it fails or errors,
+    or, checking several inputs, `max_score` times the fraction that passed (still a fail)."""
 
     id: str
     name: str
@@ -50,6 +52,9 @@ class TestResult:
     output: str = ""
     duration_ms: float = 0.0
     fault: str = ""  # for errors: how the submission failed (raised, timeout, crashed, ...)
+    max_score: float = 0.0
+    score: float = 0.0
+    held_out: bool = False  # it ran on inputs drawn for this run, which no learner has seen
 
     def to_dict(self) -> dict:
         return {
@@ -60,18 +65,30 @@ class TestResult:
             "message": self.message,
             "output": self.output,
             "duration_ms": round(self.duration_ms, 3),
+            "score": self.score,
+            "max_score": self.max_score,
+            "held_out": self.held_out,
         }
 
 
 @dataclass
 class Report:
-    """Every test's verdict on one submission, and the submission's overall status."""
+    """A submission's verdicts: the hidden tests' decide its status and score, the examples' are practice."""
 
     problem: str
     status: str
     message: str
     tests: list[TestResult] = field(default_factory=list)
     output: str = ""
+    seed: int = PUBLISHED_SEED
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.graded), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.graded), 4)
 
     @property
     def graded(self) -> list[TestResult]:
@@ -94,6 +111,9 @@ class Report:
             "passed": self.count(PASS),
             "failed": self.count(FAIL),
             "errors": self.count(ERROR),
+            "score": self.score,
+            "max_score": self.max_score,
+            "seed": self.seed,
             "output": self.output,
             "tests": [t.to_dict() for t in self.graded],
             "examples": [t.to_dict() for t in self.examples],
@@ -129,7 +149,7 @@ def run(
         result = _run_one(problem, spec, executor)
         results.append(result)
         notify("done", result.to_dict())
-    return Report(problem.id, _overall(results), _summary(results), results, load_output)
+    return Report(problem.id, _overall(results), _summary(results), results, load_output, problem.seed)
 
 
 def unloadable(
@@ -141,12 +161,20 @@ def unloadable(
 ) -> Report:
     """The report for a submission that could not be loaded: every test is an error, not run."""
     results = [
-        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded")
+        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded", max_score=_points(s))
         for s in (problem.tests if specs is None else specs)
     ]
     for result in results:
         (notify or _ignore)("done", result.to_dict())
-    return Report(problem.id, ERROR, message, results, output)
+    return Report(problem.id, ERROR, message, results, output, problem.seed)
+
+
+def _points(spec: TestSpec) -> float:
+    return float(spec.points) if spec.visibility == HIDDEN else 0.0
+
+
+# How a submission's fault ends what is left of a test: after these, its other inputs are not tried.
+_ENDS_THE_TEST = ("timeout", "crashed")
 
 
 def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult:
@@ -168,10 +196,53 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
             fault = Fault("timeout", f"did not finish within the time limit of {limit:g} s (an infinite loop?)")
         return plain, fault
 
-    check = Check(problem.manifest.entry, caller, problem.cases, problem.expected)
+    def attempt(*given: Any) -> tuple[TestResult, bool]:
+        candidate = Candidate(problem.manifest.entry, caller, problem.cases, problem.expected,
+                              problem.tolerance, problem.held_out)
+        verdict = _attempt(spec, candidate, given, limit, _tests_file(problem))
+        return verdict, candidate.used_held_out
+
+    inputs = spec.inputs(problem.cases)
+    if inputs is None:
+        result, held_out = attempt()
+        passed, checked = int(result.status == PASS), 1
+    else:
+        result, passed, held_out = _over(spec, inputs, attempt)
+        checked = len(inputs)
+    result.max_score = _points(spec)
+    result.score = round(result.max_score * passed / checked, 4)
+    result.held_out = held_out
+    result.duration_ms = (time.perf_counter() - started) * 1000
+    result.output = "".join(outputs)
+    return result
+
+
+def _over(
+    spec: TestSpec, inputs: list[Any], attempt: Callable[..., tuple[TestResult, bool]]
+) -> tuple[TestResult, int, bool]:
+    """Every input, past failing ones; the verdict is the first failure's, saying how many passed."""
+    first_failure: TestResult | None = None
+    passed, held_out = 0, False
+    for item in inputs:
+        verdict, touched = attempt(item)
+        held_out |= touched
+        if verdict.status == PASS:
+            passed += 1
+            continue
+        if first_failure is None:
+            first_failure = verdict
+        if verdict.fault in _ENDS_THE_TEST:
+            break
+    if first_failure is None:
+        return TestResult(spec.id, spec.name, spec.visibility, PASS), passed, held_out
+    first_failure.message += f" ({passed} of {len(inputs)} inputs passed)"
+    return first_failure, passed, held_out
+
+
+def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit: float, tests_file: str) -> TestResult:
     result = TestResult(spec.id, spec.name, spec.visibility, PASS)
     try:
-        spec.function(check)
+        spec.function(candidate, *given)
     except (TestFailure, WrongResult) as exc:
         result.status, result.message = FAIL, str(exc) or "the check failed"
     except SubmissionFault as exc:
@@ -184,37 +255,10 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     except _ExecutorFailed as exc:
         raise exc.__cause__ from None
     except _TestsBroken as exc:
-        raise ProblemError(f"{_tests_file(problem)}: test '{spec.id}' {exc}") from None
+        raise ProblemError(f"{tests_file}: test '{spec.id}' {exc}") from None
     except BaseException as exc:  # noqa: BLE001 - the tests are the problem's code: never the learner's fault
-        raise ProblemError(f"{_tests_file(problem)}: test '{spec.id}' raised {type(exc).__name__}: {exc}") from None
-    result.duration_ms = (time.perf_counter() - started) * 1000
-    result.output = "".join(outputs)
+        raise ProblemError(f"{tests_file}: test '{spec.id}' raised {type(exc).__name__}: {exc}") from None
     return result
-
-
-def reference_outputs(problem: Problem, cases: Mapping[str, Case], executor: Executor) -> dict[str, dict]:
-    """The reference's outputs on `cases`, as plain data by case name, run on `executor`.
-
-    The reference is the instructor's code: any fault of it, or an argument no executor can carry, is a
-    ProblemError naming the file. In the grader, pass the sandbox's executor, so that even os._exit()
-    in solution.py ends as that error and not as the grader's end.
-    """
-    where = problem.origin + "/" if problem.origin else ""
-    if SOLUTION not in problem.files:
-        raise ProblemError(f"{where}{SOLUTION}: missing; expected values are computed from it")
-    fault, _ = executor.load(problem.files[SOLUTION], problem.manifest.entry, problem.manifest.time_limit)
-    if fault is not None:
-        raise ProblemError(f"{where}{SOLUTION}: {fault.message}")
-    values = {}
-    for name, case in cases.items():
-        try:
-            plain, fault, _ = executor.call(list(case.args), problem.manifest.time_limit)
-        except ProblemError as exc:
-            raise ProblemError(f"{where}{TESTS}: case '{name}': {exc}") from None
-        if fault is not None:
-            raise ProblemError(f"{where}{SOLUTION}: on case '{name}': {fault.message}")
-        values[name] = plain
-    return values
 
 
 class _ExecutorFailed(BaseException):
