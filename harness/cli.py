@@ -1,4 +1,6 @@
-"""The command line: `python -m harness grade PROBLEM SUBMISSION.py --format json`, and friends.
+"""The command line: `exercise-kit grade PROBLEM SUBMISSION.py --format json`, and friends.
+
+`exercise-kit` and `python -m harness` are the same command.
 
 Exit status: 0 every test passed; 1 the submission failed or errored; 2 grading itself could not run
 (the reason is one line on stderr). A stable contract: CI graders script against it.
@@ -8,21 +10,29 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import harness
+
 from . import batch
 from .authoring import expected, prove, scaffold
 from .core import problem as problems, runner
 from .core.manifest import ProblemError
 from .formats import BATCH_FORMATS, FORMATS
+from .platforms import PLATFORM_FORMATS
+from .publish import PublishError, commands as publish_commands
+from .publish.course import PROBLEMS_ENV
 from .sandbox.executor import ForkedChild, Zygote, usable_cores
 
+PROG = "exercise-kit"
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
-PROBLEMS_ENV = "HARNESS_PROBLEMS"
+# One submission's report: the kit's own formats and those of grading platforms.
+SINGLE_FORMATS = {**FORMATS, **PLATFORM_FORMATS}
 
 
 class UsageError(Exception):
@@ -93,8 +103,11 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
     single = len(args.submissions) == 1 and not Path(args.submissions[0]).is_dir() and not args.shard
-    if single and args.format == "csv":
-        raise UsageError("--format csv is for batches (several submissions or a folder)")
+    if single and args.format not in SINGLE_FORMATS:
+        raise UsageError(f"--format {args.format} is for batches (several submissions or a folder)")
+    if not single and args.format not in BATCH_FORMATS:
+        raise UsageError(f"--format {args.format} reports on one submission, as its platform grades one at a time; "
+                         "for a batch use csv, json, junit or text")
     if not single:
         try:
             found = batch.collect(args.submissions)
@@ -109,7 +122,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         problem = _held_out(problem, args.seed, zygote)
         if single:
             report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
-            _write(args, FORMATS[args.format](report))
+            _write(args, SINGLE_FORMATS[args.format](report))
             return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
         graded = batch.grade_all(problem, paths, args.jobs, zygote)
     _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded, zygote.isolation)))
@@ -133,7 +146,7 @@ def _cmd_expected(args: argparse.Namespace) -> int:
     target = Path(problem.origin) / problems.EXPECTED
     if args.check:
         if problem.files[problems.EXPECTED] != rendered:
-            raise UsageError(f"{target}: out of date with {problems.SOLUTION}; run `python -m harness expected {args.problem}`")
+            raise UsageError(f"{target}: out of date with {problems.SOLUTION}; run `exercise-kit expected {args.problem}`")
         print(f"{target}: up to date")
         return EXIT_PASS
     target.write_text(rendered, encoding="utf-8")
@@ -155,6 +168,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     names = args.problems or sorted(p.name for p in _problems_root().glob("*/") if (p / problems.MANIFEST).is_file())
     if not names:
         raise UsageError(f"no problems found under {_problems_root()}/")
+    if args.pyodide and shutil.which("node") is None:
+        raise UsageError("--pyodide runs Pyodide under Node.js, which is not on PATH; install Node, or check "
+                         "without --pyodide (the site's own tests in a browser run the same harness)")
     outcomes, broken = [], []
     with Zygote() as zygote:
         for name in names:
@@ -170,7 +186,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"\n{len(outcomes) - len(failed)} of {len(names)} problems are sound"
           + (f"; {len(broken)} could not be checked" if broken else ""))
     for reason in broken:  # the problem's own code failed: the contract's one line each, and exit 2
-        print(f"harness: error: {reason}", file=sys.stderr)
+        print(f"{PROG}: error: {reason}", file=sys.stderr)
     return EXIT_CANNOT_GRADE if broken else EXIT_FAIL if failed else EXIT_PASS
 
 
@@ -180,21 +196,23 @@ def _cmd_new(args: argparse.Namespace) -> int:
     except scaffold.ScaffoldError as exc:
         raise UsageError(str(exc)) from None
     print(f"created {target}/ from the template. Replace every TODO (see AUTHORING.md), then:")
-    print(f"  make expected PROBLEM={args.problem}   # record the reference's outputs")
-    print("  make check   # prove the problem sound")
+    print(f"  {PROG} expected {args.problem}   # record the reference's outputs")
+    print(f"  {PROG} check {args.problem}      # prove the problem sound")
     return EXIT_PASS
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
-        prog="python -m harness",
-        description="Run a coding problem's hidden tests against a submission and report the verdict.",
+        prog=PROG,
+        description="Coding exercises whose hidden tests run in the learner's browser: author and prove "
+        "problems, build and serve their site, grade submissions for any platform.",
         epilog=(
             "exit status: 0 all tests passed, 1 the submission failed or errored, "
             "2 grading could not run (reason on stderr).  "
             f"PROBLEM is a problem folder, or an id under ${PROBLEMS_ENV} (default: ./problems)."
         ),
     )
+    main.add_argument("--version", action="version", version=f"%(prog)s {harness.__version__}")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     grade_cmd = commands.add_parser(
@@ -206,8 +224,9 @@ def parser() -> argparse.ArgumentParser:
     )
     grade_cmd.add_argument("problem", metavar="PROBLEM", help="problem id (e.g. label-smoothing) or folder")
     grade_cmd.add_argument("submissions", metavar="SUBMISSION", nargs="+", help="Python files or folders of them")
-    grade_cmd.add_argument("--format", choices=sorted(BATCH_FORMATS), default="text",
-                           help="report format (default: text; csv for batches only)")
+    grade_cmd.add_argument("--format", choices=sorted(SINGLE_FORMATS | BATCH_FORMATS), default="text",
+                           help="report format (default: text; csv for batches only; "
+                           f"{', '.join(sorted(PLATFORM_FORMATS))} for one submission only)")
     grade_cmd.add_argument("--jobs", type=int, default=usable_cores(), metavar="N",
                            help=f"submissions graded at a time (default: the {usable_cores()} usable cores; "
                            "more are allowed proportionally more wall time, so verdicts do not change)")
@@ -244,6 +263,7 @@ def parser() -> argparse.ArgumentParser:
     )
     new_cmd.add_argument("problem", metavar="PROBLEM", help="the new problem's id, like 'softmax-temperature'")
     new_cmd.set_defaults(run=_cmd_new)
+    publish_commands.add_to(commands, find_problem)
     return main
 
 
@@ -251,15 +271,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (UsageError, ProblemError) as exc:
-        print(f"harness: error: {exc}", file=sys.stderr)
+    except (UsageError, ProblemError, PublishError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE
     except KeyboardInterrupt:
-        print("harness: interrupted", file=sys.stderr)
+        print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_CANNOT_GRADE
     except BrokenPipeError:  # `harness ... | head`: the reader has all it wanted; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_CANNOT_GRADE
     except Exception as exc:  # noqa: BLE001 - the contract is one line on stderr, never a traceback
-        print(f"harness: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE

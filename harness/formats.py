@@ -109,16 +109,17 @@ def batch_text(problem: str, graded: list, summary: dict) -> str:
 
 
 def batch_csv(problem: str, graded: list, summary: dict) -> str:
-    """One row per submission: its verdict, counts, and each hidden test's status."""
+    """One row per submission: its score (for a gradebook), verdict, counts, and each hidden test's status."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     test_ids = [t["id"] for t in summary["tests"]]
-    writer.writerow(["submission", "status", "passed", "failed", "errors", "hit_limit", "message", *test_ids])
+    writer.writerow(["submission", "score", "max_score", "status", "passed", "failed", "errors", "hit_limit",
+                     "message", *test_ids])
     for g in graded:
         statuses = {t.id: t.status for t in g.report.graded}
-        writer.writerow([_cell(g.submission), g.report.status, g.report.count(PASS), g.report.count(FAIL),
-                         g.report.count(ERROR), int(g.hit_limit), _cell(one_line(g.report.message)),
-                         *(statuses.get(i, "") for i in test_ids)])
+        writer.writerow([_cell(g.submission), f"{g.report.score:g}", f"{g.report.max_score:g}", g.report.status,
+                         g.report.count(PASS), g.report.count(FAIL), g.report.count(ERROR), int(g.hit_limit),
+                         _cell(one_line(g.report.message)), *(statuses.get(i, "") for i in test_ids)])
     return out.getvalue()
 
 

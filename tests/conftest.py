@@ -13,6 +13,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
 PROBLEMS = ROOT / "problems"
 # The Makefile's default, so that a bare `pytest` builds the site offline too.
 if not os.environ.get("PYODIDE_WHEELHOUSE") and (ROOT.parent / "shared" / "pyodide-wheels").is_dir():
@@ -63,9 +68,28 @@ def copy_of(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
+def frontend() -> Path:
+    """The front end, prebuilt into the package from this checkout's sources (as `make frontend` does)."""
+    done = subprocess.run([sys.executable, "site/bundle.py"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return ROOT / "harness" / "publish" / "frontend"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, frontend) -> Path:
     """The site, built once per session from this checkout (NumPy from $PYODIDE_WHEELHOUSE)."""
     out = tmp_path_factory.mktemp("site") / "_site"
-    done = subprocess.run([sys.executable, "site/build.py", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    done = run_cli("build", "--out", str(out), timeout=300)
     assert done.returncode == 0, done.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session."""
+    from playwright import sync_api as playwright
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -125,7 +125,7 @@ def test_a_problem_whose_tests_exit_is_exit_2_naming_the_test(copy_of):
     tests.write_text(tests.read_text() + '\n\n@hidden("Exits")\ndef exits(t):\n    raise SystemExit(0)\n')
     run = check(folder.parent, "label-smoothing")
     assert run.returncode == 2
-    assert run.stderr == f"harness: error: {folder}/tests.py: test 'exits' raised SystemExit: 0\n"
+    assert run.stderr == f"exercise-kit: error: {folder}/tests.py: test 'exits' raised SystemExit: 0\n"
 
 
 def test_a_mutant_that_exits_the_process_is_caught_and_the_check_goes_on(copy_of):

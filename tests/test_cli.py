@@ -101,7 +101,7 @@ def test_help_explains_commands_and_exit_codes(cli):
     assert run.returncode == 0
     assert "grade" in run.stdout and "exit status: 0 all tests passed" in run.stdout
     grade_help = cli("grade", "--help").stdout
-    assert "--format {csv,json,junit,text}" in grade_help
+    assert "{classroom,csv,gradescope,json,junit,prairielearn,text}" in grade_help
     assert "--jobs N" in grade_help and "--shard i/n" in grade_help
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import threading
 import zipfile
 from pathlib import Path
@@ -11,19 +10,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import PROBLEMS, ROOT
+from conftest import PROBLEMS
+from harness.publish.serve import make_server
 
-from playwright import sync_api as playwright
 pytestmark = pytest.mark.browser
 
-sys.path.insert(0, str(ROOT / "site"))
-from serve import make_server  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 FOLDER = PROBLEMS / "label-smoothing"
 SCENARIOS = Path(__file__).parent / "scenarios"
 BOOT_TIMEOUT_MS = 60_000
@@ -40,14 +31,6 @@ def base_url(built_site):
     server = serve(built_site, isolated=True)
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Learner:
@@ -120,6 +103,7 @@ def test_index_lists_the_problem(learner):
 def test_math_is_typeset_and_stub_is_loaded(learner):
     learner.open_problem()
     assert learner.page.locator(".statement .katex").count() > 10
+    assert learner.page.locator(".statement .katex-error").count() == 0
     assert "$$" not in learner.page.locator(".statement").inner_text()
     assert "raise NotImplementedError" in learner.editor_text()
     status = learner.page.locator('[data-testid="runtime-status"]').inner_text()

@@ -202,7 +202,7 @@ def _check_expected(outcome: Outcome, new_executor: NewExecutor) -> bool:
         outcome.findings.append(str(exc))
         return False
     if not current:
-        outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `make expected PROBLEM={problem.id}`")
+        outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `exercise-kit expected {problem.id}`")
     return current
 
 

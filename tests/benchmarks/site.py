@@ -19,10 +19,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "site"))
 sys.path.insert(0, str(ROOT / "tests"))
-from serve import make_server  # noqa: E402
-from test_site import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from harness.publish.serve import make_server  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 BARE_PAGE = """<!doctype html><meta charset="utf-8"><title>bare</title>
 <script type="module">

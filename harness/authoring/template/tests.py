@@ -12,7 +12,7 @@ def random_case(rng):
     return Case(round(float(rng.uniform(-10.0, 10.0)), 2))  # TODO: the shapes and ranges of real inputs
 
 
-# Inputs whose reference outputs are kept in expected.json (`make expected PROBLEM=__id__`).
+# Inputs whose reference outputs are kept in expected.json (`exercise-kit expected __id__`).
 CASES = {
     "values/small": Case(2.0),
     "values/negative": Case(-3.0),
