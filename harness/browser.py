@@ -1,7 +1,9 @@
 """The Web Worker's entry points: thin glue between the page's messages and the runner.
 
 The worker calls `prepare` once with the problem bundle, then `grade` per run; progress goes back
-through `on_event(kind, json_text)`, a JavaScript function.
+through `on_event(kind, json_text)`, a JavaScript function. When a run outlives its worker (a test
+over its time limit without isolation, or a crash), the page starts a new worker and calls `grade`
+again with what it already knows, and the report is assembled here as if nothing had happened.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 from typing import Callable
 
 from .core import problem, runner, submission
+from .core.runner import ERROR, TestResult
 from .inprocess import InProcess
 
 _problem: problem.Problem | None = None
@@ -23,13 +26,45 @@ def prepare(bundle_json: str) -> None:
     submission.cap_recursion()
 
 
-def grade(source: str, only: list[str] | None, on_event: Callable[[str, str], None]) -> str:
+def grade(source: str, prior_json: str, on_event: Callable[[str, str], None]) -> str:
+    """Grade `source`, returning the report as JSON.
+
+    `prior_json` lists what earlier workers learnt in this run: tests' results (as reported), and
+    `{"id", "fault": "timeout" | "crashed", "message"}` for a step that ended with the worker (a null
+    id is the loading of the code). Only the other tests run. Events: `start` with the step's id (null
+    for the loading) and time limit, so the page can time it; `done` with each result.
+    """
     assert _problem is not None, "prepare() the problem first"
-    report = runner.run(
-        _problem,
-        source,
-        InProcess(),
-        only=None if only is None else list(only),
-        on_event=lambda kind, data: on_event(kind, json.dumps(data)),
+    notify: runner.Listener = lambda kind, data: on_event(kind, json.dumps(data))
+    limit = _problem.manifest.time_limit
+    specs = {spec.id: spec for spec in _problem.tests}
+    known: dict[str, TestResult] = {}
+    for entry in json.loads(prior_json):
+        if "fault" not in entry:
+            known[entry["id"]] = _result(entry)
+            continue
+        message = runner.timeout_message(limit) if entry["fault"] == "timeout" else entry["message"]
+        if entry["id"] is None:
+            return json.dumps(runner.unloadable(_problem, message, notify=notify).to_dict())
+        spec = specs[entry["id"]]
+        known[spec.id] = TestResult(spec.id, spec.name, spec.visibility, ERROR, message, fault=entry["fault"])
+        notify("done", known[spec.id].to_dict())
+
+    notify("start", {"id": None, "time_limit": limit})  # loading the code is timed like a test
+    rest = runner.run(
+        _problem, source, InProcess(), only=[s for s in specs if s not in known], on_event=notify
     )
-    return json.dumps(report.to_dict())
+    if not known:
+        return json.dumps(rest.to_dict())
+    ran = {result.id: result for result in rest.tests}
+    results = [known.get(spec_id) or ran[spec_id] for spec_id in specs]
+    if rest.status == ERROR:  # runner.run's only error: the code could not be loaded this time
+        return json.dumps(runner.Report(_problem.id, ERROR, rest.message, results, rest.output).to_dict())
+    return json.dumps(runner.finished(_problem, results, rest.output).to_dict())
+
+
+def _result(data: dict) -> TestResult:
+    return TestResult(
+        data["id"], data["name"], data["visibility"], data["status"], data["message"], data["output"],
+        data["duration_ms"],
+    )

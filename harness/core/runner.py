@@ -114,9 +114,11 @@ def run(
     notify = on_event or _ignore
     wanted = set(only) if only is not None else None
     specs = [s for s in problem.tests if wanted is None or s.id in wanted]
-    fault, load_output = executor.load(source, problem.manifest.entry, problem.manifest.time_limit)
+    limit = problem.manifest.time_limit
+    fault, load_output = executor.load(source, problem.manifest.entry, limit)
     if fault is not None:
-        return unloadable(problem, fault.message, load_output, specs, notify)
+        message = timeout_message(limit) if fault.kind == "timeout" else fault.message
+        return unloadable(problem, message, load_output, specs, notify)
 
     results = []
     for spec in specs:
@@ -124,7 +126,17 @@ def run(
         result = _run_one(problem, spec, executor)
         results.append(result)
         notify("done", result.to_dict())
-    return Report(problem.id, _overall(results), _summary(results), results, load_output)
+    return finished(problem, results, load_output)
+
+
+def finished(problem: Problem, results: list[TestResult], output: str = "") -> Report:
+    """The report once every test has run (the browser also assembles one across restarts)."""
+    return Report(problem.id, _overall(results), _summary(results), results, output)
+
+
+def timeout_message(limit: float) -> str:
+    """The one wording of a time limit passed, however the run was stopped."""
+    return f"did not finish within the time limit of {limit:g} s (an infinite loop?)"
 
 
 def unloadable(
@@ -155,7 +167,7 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         if output:
             outputs.append(output)
         if fault is not None and fault.kind == "timeout":
-            fault = Fault("timeout", f"did not finish within the time limit of {limit:g} s (an infinite loop?)")
+            fault = Fault("timeout", timeout_message(limit))
         return plain, fault
 
     check = Check(problem.manifest.entry, caller, problem.cases, problem.expected)
@@ -167,7 +179,7 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     except SubmissionFault as exc:
         result.status, result.message, result.fault = ERROR, exc.fault.message, exc.fault.kind
     except KeyboardInterrupt:  # the browser's time limit, landing in the test's own code
-        result.status, result.message = ERROR, f"did not finish within the time limit of {limit:g} s"
+        result.status, result.message = ERROR, timeout_message(limit)
         result.fault = "timeout"
     except AssertionError as exc:
         result.status, result.message = FAIL, str(exc) or "an assertion in the test failed"
