@@ -33,6 +33,10 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         super().end_headers()
 
+    def log_request(self, code="-", size="-") -> None:
+        self.server.served.append((self.path, int(code) if str(code).isdigit() else 0))
+        super().log_request(code, size)
+
     def log_message(self, format: str, *args) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
@@ -45,6 +49,7 @@ def make_server(folder: Path, host: str = "127.0.0.1", port: int = 8000, isolate
     handler = type("Handler", (SiteHandler,), {"isolated": isolated})
     server = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(folder)))
     server.verbose = verbose
+    server.served = []  # (path, status) of every request, for tests and benchmarks
     return server
 
 

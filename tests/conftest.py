@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBLEMS = ROOT / "problems"
+SCENARIOS = Path(__file__).parent / "scenarios"
+sys.path.insert(0, str(ROOT / "site"))
+from serve import make_server  # noqa: E402
 # The Makefile's default, so that a bare `pytest` builds the site offline too.
 if not os.environ.get("PYODIDE_WHEELHOUSE") and (ROOT.parent / "shared" / "pyodide-wheels").is_dir():
     os.environ["PYODIDE_WHEELHOUSE"] = str(ROOT.parent / "shared" / "pyodide-wheels")
@@ -35,3 +40,100 @@ def built_site(tmp_path_factory) -> Path:
     done = subprocess.run([sys.executable, "site/build.py", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return out
+
+
+# ---- End to end: the built site in headless Chromium ------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+BOOT_TIMEOUT_MS = 60_000
+
+
+def serve(folder: Path, isolated: bool):
+    server = make_server(folder, port=0, isolated=isolated)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site):
+    server = serve(built_site, isolated=True)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright import sync_api as playwright
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Learner:
+    """A fresh browser profile on the site; records every request that leaves 127.0.0.1.
+
+    The site's service worker is blocked unless a test asks for it (`service_workers="allow"`):
+    its offline copy would otherwise download the whole site again in every fresh profile.
+    """
+
+    def __init__(self, browser, base_url: str, **context_options) -> None:
+        self.base_url = base_url
+        self.context = browser.new_context(**{"service_workers": "block", **context_options})
+        self.external: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda dialog: dialog.accept())
+
+    def _route(self, route) -> None:
+        if urlparse(route.request.url).hostname in ("127.0.0.1", None) or route.request.url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def open_problem(self, problem: str = "label-smoothing") -> None:
+        self.page.goto(f"{self.base_url}{problem}/index.html")
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        self.page.wait_for_selector('[data-testid="runtime-status"][data-state="ready"]', timeout=BOOT_TIMEOUT_MS)
+
+    def upload(self, path: Path) -> None:
+        self.page.set_input_files('[data-testid="upload"]', str(path))
+
+    def run_tests(self) -> dict[str, tuple[str, str]]:
+        """Click "Run tests" and return {test name: (status, message)} once the summary is in."""
+        self.page.evaluate("document.querySelector('[data-testid=summary]').removeAttribute('data-passed')")
+        self.page.click('[data-testid="run-tests"]')
+        return self.wait_results()
+
+    def wait_results(self) -> dict[str, tuple[str, str]]:
+        self.page.wait_for_selector('[data-testid="summary"][data-passed]', timeout=BOOT_TIMEOUT_MS)
+        rows = self.page.locator('[data-testid="test-result"]')
+        return {
+            row.get_attribute("data-name"): (row.get_attribute("data-status"), row.inner_text())
+            for row in rows.all()
+        }
+
+    def editor_text(self) -> str:
+        return self.page.locator(".cm-content").inner_text()
+
+    def close(self) -> None:
+        assert self.external == [], f"requests left 127.0.0.1: {self.external}"
+        assert self.errors == []
+        self.context.close()
+
+
+@pytest.fixture
+def learner(browser, base_url):
+    learner = Learner(browser, base_url)
+    yield learner
+    learner.close()

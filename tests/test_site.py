@@ -3,108 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
-import threading
 import zipfile
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
-from conftest import PROBLEMS, ROOT
+from conftest import PROBLEMS, SCENARIOS, Learner, serve
 
-from playwright import sync_api as playwright
 pytestmark = pytest.mark.browser
-
-sys.path.insert(0, str(ROOT / "site"))
-from serve import make_server  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 FOLDER = PROBLEMS / "label-smoothing"
-SCENARIOS = Path(__file__).parent / "scenarios"
-BOOT_TIMEOUT_MS = 60_000
-
-
-def serve(folder: Path, isolated: bool):
-    server = make_server(folder, port=0, isolated=isolated)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-@pytest.fixture(scope="session")
-def base_url(built_site):
-    server = serve(built_site, isolated=True)
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Learner:
-    """A fresh browser profile on the site; records every request that leaves 127.0.0.1."""
-
-    def __init__(self, browser, base_url: str, **context_options) -> None:
-        self.base_url = base_url
-        self.context = browser.new_context(**context_options)
-        self.external: list[str] = []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("dialog", lambda dialog: dialog.accept())
-
-    def _route(self, route) -> None:
-        if urlparse(route.request.url).hostname in ("127.0.0.1", None) or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            self.external.append(route.request.url)
-            route.abort()
-
-    def open_problem(self, problem: str = "label-smoothing") -> None:
-        self.page.goto(f"{self.base_url}{problem}/index.html")
-        self.wait_ready()
-
-    def wait_ready(self) -> None:
-        self.page.wait_for_selector('[data-testid="runtime-status"][data-state="ready"]', timeout=BOOT_TIMEOUT_MS)
-
-    def upload(self, path: Path) -> None:
-        self.page.set_input_files('[data-testid="upload"]', str(path))
-
-    def run_tests(self) -> dict[str, tuple[str, str]]:
-        """Click "Run tests" and return {test name: (status, message)} once the summary is in."""
-        self.page.evaluate("document.querySelector('[data-testid=summary]').removeAttribute('data-passed')")
-        self.page.click('[data-testid="run-tests"]')
-        return self.wait_results()
-
-    def wait_results(self) -> dict[str, tuple[str, str]]:
-        self.page.wait_for_selector('[data-testid="summary"][data-passed]', timeout=BOOT_TIMEOUT_MS)
-        rows = self.page.locator('[data-testid="test-result"]')
-        return {
-            row.get_attribute("data-name"): (row.get_attribute("data-status"), row.inner_text())
-            for row in rows.all()
-        }
-
-    def editor_text(self) -> str:
-        return self.page.locator(".cm-content").inner_text()
-
-
-@pytest.fixture
-def learner(browser, base_url):
-    learner = Learner(browser, base_url)
-    yield learner
-    assert learner.external == [], f"requests left 127.0.0.1: {learner.external}"
-    assert learner.errors == []
-    learner.context.close()
 
 
 def test_index_lists_the_problem(learner):
@@ -176,36 +83,6 @@ def test_draft_survives_a_reload(learner):
     learner.page.reload()
     learner.wait_ready()
     assert "# my draft 42" in learner.editor_text()
-
-
-def test_infinite_loop_is_stopped_and_a_later_run_passes(learner):
-    learner.open_problem()
-    learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
-    results = learner.run_tests()
-    status, message = results["Smoothing increases the loss of a confident, correct prediction"]
-    assert status == "error" and "time limit of 2 s" in message
-    assert [s for s, _ in results.values()].count("pass") == 5  # the other tests still ran
-    learner.upload(FOLDER / "solution.py")
-    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
-
-
-def test_without_isolation_a_hung_worker_is_replaced(browser, built_site):
-    server = serve(built_site, isolated=False)
-    learner = Learner(browser, f"http://127.0.0.1:{server.server_port}/")
-    try:
-        learner.open_problem()
-        assert learner.page.evaluate("self.crossOriginIsolated") is False
-        learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
-        results = learner.run_tests()
-        status, message = results["Smoothing increases the loss of a confident, correct prediction"]
-        assert status == "error" and "Python was restarted" in message
-        assert [s for s, _ in results.values()].count("pass") == 5
-        learner.upload(FOLDER / "solution.py")
-        assert {s for s, _ in learner.run_tests().values()} == {"pass"}
-        assert learner.external == []
-    finally:
-        learner.context.close()
-        server.shutdown()
 
 
 def test_deep_recursion_is_a_recursion_error_not_a_crash(learner):
@@ -289,18 +166,6 @@ def test_memory_bomb_is_a_memory_error(learner):
     learner.upload(SCENARIOS / "memory-bomb" / "submission.py")
     results = learner.run_tests()
     assert all(s == "error" and "MemoryError" in m for s, m in results.values())
-
-
-def test_fatal_error_replaces_the_worker_and_says_so(learner):
-    learner.open_problem()
-    learner.upload(Path(__file__).parent / "browser" / "fatal_error.py")
-    results = learner.run_tests()
-    status, message = results["Smoothing increases the loss of a confident, correct prediction"]
-    assert status == "error" and "Python crashed" in message and "restarted" in message
-    assert [s for s, _ in results.values()].count("pass") == 5
-    learner.wait_ready()
-    learner.upload(FOLDER / "solution.py")
-    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
 
 
 def test_usable_with_the_keyboard_alone(learner):

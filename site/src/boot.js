@@ -7,7 +7,12 @@ window.startWorker = function startWorker() {
   const missed = [];
   const worker = new Worker(config.workerURL, { type: "module" });
   worker.onmessage = (event) => missed.push(event.data);
-  worker.onerror = () => missed.push({ type: "fatal", message: "could not download worker.js" });
+  // An error event without a message is the script itself failing to load: say which file.
+  worker.addEventListener("error", (event) => {
+    if (event.message) return;
+    const message = `could not download ${new URL(config.workerURL, location.href).pathname.split("/").pop()}`;
+    worker.dispatchEvent(new MessageEvent("message", { data: { type: "fatal", message } }));
+  });
   // Cross-origin isolated, Python is interrupted through this shared flag when a run is over time.
   const interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
   worker.postMessage({

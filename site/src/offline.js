@@ -8,6 +8,7 @@ export function registerServiceWorker() {
   const url = document.querySelector('meta[name="service-worker"]')?.content;
   if (!url || !("serviceWorker" in navigator)) return;
   navigator.serviceWorker.register(url).then((registration) => {
+    if (!registration) return; // blocked (automation tools can)
     const offer = () => registration.waiting && navigator.serviceWorker.controller && offerUpdate(registration);
     offer();
     registration.addEventListener("updatefound", () => {
