@@ -59,8 +59,8 @@ async function watchedFetch(input, init = {}) {
     early.delete(url);
     return response;
   }
-  // The browser would check `integrity` only once the whole body is in, with no progress and no way
-  // to tell a slow download from a stalled one; the body is streamed and checked here instead.
+  // `integrity` is checked below instead: the browser would check it only once the whole body is
+  // in, and until then give no progress and no way to tell a slow download from a stalled one.
   const { integrity, ...rest } = init;
   const controller = new AbortController();
   let stalled;
@@ -81,40 +81,37 @@ async function watchedFetch(input, init = {}) {
     clearTimeout(stalled);
     throw failed(url, `HTTP ${response.status}`);
   }
-  downloads.expected += Number(response.headers.get("content-length")) || 0;
-  const reader = response.body.getReader();
-  const body = new ReadableStream({
-    async pull(stream) {
-      let chunk;
-      try {
-        chunk = await reader.read();
-      } catch {
-        clearTimeout(stalled);
-        stream.error(failed(url, why("the connection broke")));
-        return;
-      }
-      if (chunk.done) {
-        clearTimeout(stalled);
-        stream.close();
-        return;
-      }
-      watch();
-      downloads.received += chunk.value.byteLength;
-      report();
-      stream.enqueue(chunk.value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  const streamed = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-  return integrity ? verified(url, streamed, integrity) : streamed;
+  // Pyodide gets the browser's own response (streaming compilation and the wasm code cache need
+  // it); a copy of the body is read here to show progress, notice a stall, and check integrity.
+  watchBody(url, response.clone(), integrity, watch, why).finally(() => clearTimeout(stalled));
+  return response;
 }
 
-async function verified(url, response, integrity) {
-  const bytes = await response.arrayBuffer();
+async function watchBody(url, response, integrity, watch, why) {
+  downloads.expected += Number(response.headers.get("content-length")) || 0;
+  const reader = response.body.getReader();
+  const chunks = [];
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      failed(url, why("the connection broke"));
+      return;
+    }
+    if (chunk.done) break;
+    watch();
+    downloads.received += chunk.value.byteLength;
+    if (integrity) chunks.push(chunk.value);
+    report();
+  }
+  if (integrity && !(await matches(new Blob(chunks), integrity))) failed(url, "its checksum is wrong");
+}
+
+async function matches(blob, integrity) {
   const [algorithm, expected] = integrity.split("-", 2);
-  const digest = await crypto.subtle.digest(algorithm.replace("sha", "SHA-"), bytes);
-  if (btoa(String.fromCharCode(...new Uint8Array(digest))) !== expected) throw failed(url, "its checksum is wrong");
-  return new Response(bytes, { status: response.status, headers: response.headers });
+  const digest = await crypto.subtle.digest(algorithm.replace("sha", "SHA-"), await blob.arrayBuffer());
+  return btoa(String.fromCharCode(...new Uint8Array(digest))) === expected;
 }
 self.fetch = watchedFetch;
 
