@@ -107,7 +107,10 @@ class Learner:
         self.page.wait_for_selector('[data-testid="runtime-status"][data-state="ready"]', timeout=BOOT_TIMEOUT_MS)
 
     def upload(self, path: Path) -> None:
+        """Upload into the editor, and wait until the editor holds the file (reading it is async)."""
         self.page.set_input_files('[data-testid="upload"]', str(path))
+        last_line = path.read_text().strip().splitlines()[-1].strip()
+        self.page.wait_for_function("(line) => document.querySelector('.cm-content').innerText.includes(line)", arg=last_line)
 
     def run_tests(self) -> dict[str, tuple[str, str]]:
         """Click "Run tests" and return {test name: (status, message)} once the summary is in."""
