@@ -112,8 +112,8 @@ export class Runtime {
     const job = this.job;
     this.clearTimer();
     this.job = null;
+    job[settle](value); // first, so that the page shows the results as the state turns ready
     this.emit();
-    job[settle](value);
   }
 
   // ---- The worker -------------------------------------------------------------------------------------
