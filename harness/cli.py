@@ -196,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harness: interrupted", file=sys.stderr)
         return EXIT_CANNOT_GRADE
+    except BrokenPipeError:  # `harness ... | head`: the reader has all it wanted; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CANNOT_GRADE
     except Exception as exc:  # noqa: BLE001 - the contract is one line on stderr, never a traceback
         print(f"harness: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -28,9 +30,30 @@ def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.Co
     )
 
 
+def run_cli_in_process(*args: str, cwd: Path = ROOT, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """`harness.cli.main(ARGS)` in this process: the same code path as `run_cli`, without starting Python.
+
+    Submissions are still graded in processes of their own (the sandbox starts its zygote either way).
+    """
+    from harness import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(["harness", *args], code, out.getvalue(), err.getvalue())
+
+
 @pytest.fixture
 def cli():
-    return run_cli
+    return run_cli_in_process
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,12 @@ import json
 import re
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
 from conftest import ROOT
+from test_architecture import imported_names
 
 sys.path.insert(0, str(ROOT / "site"))
 import build  # noqa: E402
@@ -19,10 +21,15 @@ NUMPY = LOCK["packages"]["numpy"]["file_name"]
 UNREACHABLE = "http://127.0.0.1:9/"  # the discard port: refused at once, like a CDN out of reach
 
 
-def test_numpy_comes_verified_from_the_wheelhouse(tmp_path):
+def test_numpy_comes_from_the_wheelhouse_without_touching_the_network(tmp_path, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the build went to the network although the wheelhouse has the wheel")
+
+    monkeypatch.setattr(build.urllib.request, "urlopen", no_network)
+    monkeypatch.setattr(build, "PYODIDE_CDN", UNREACHABLE)
     wheelhouse = build.Path(build.os.environ["PYODIDE_WHEELHOUSE"])
     wheel = build.fetch_verified_wheel(LOCK, "numpy", wheelhouse, tmp_path)
-    assert build.sha256(wheel) == LOCK["packages"]["numpy"]["sha256"]
+    assert wheel.read_bytes() == (wheelhouse / NUMPY).read_bytes()
 
 
 def test_a_wheel_with_the_wrong_sha256_is_refused_with_a_clear_message(tmp_path, monkeypatch):
@@ -57,3 +64,20 @@ def test_a_build_without_problems_says_so(tmp_path):
                           cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.strip() == f"site build: error: {tmp_path}: no problem folders (each needs a problem.toml)"
+
+
+def test_the_browser_wheel_carries_the_core_and_the_workers_entry_points_only(tmp_path):
+    wheel = zipfile.ZipFile(build.write_browser_wheel(tmp_path))
+    modules = {name for name in wheel.namelist() if name.endswith(".py")}
+    assert {"harness/__init__.py", "harness/browser.py", "harness/inprocess.py", "harness/core/runner.py"} <= modules
+    assert [m for m in modules if not m.startswith(("harness/core/", "harness/__init__", "harness/browser",
+                                                    "harness/inprocess"))] == []
+    # Everything the shipped modules import from the harness is shipped too.
+    shipped = {m.removesuffix(".py").removesuffix("/__init__").replace("/", "."): m for m in modules}
+    imported = {name for dotted, m in shipped.items() for name in imported_names(
+        dotted if m.endswith("__init__.py") else dotted.rpartition(".")[0], wheel.read(m).decode())}
+    missing = {name for name in imported if name.startswith("harness.") and not any(
+        name == s or name.startswith(s + ".") for s in shipped)}
+    assert missing == set()
+    record = wheel.read(next(n for n in wheel.namelist() if n.endswith("RECORD"))).decode()
+    assert all(f"{m},sha256=" in record for m in modules)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -107,17 +110,32 @@ def test_expected_check_accepts_the_checked_in_data(cli):
     assert "up to date" in run.stdout
 
 
-def test_grading_writes_nothing_outside_a_temporary_folder(cli, tmp_path):
+def test_grading_leaves_nothing_behind(tmp_path):
+    """What a submission writes lands in its own temporary folder, which is gone when grading ends."""
     submission = tmp_path / "writer.py"
     submission.write_text(
-        "import os\n"
         "open('left-behind.txt', 'w').write('x')\n"
-        "CWD = os.getcwd()\n"
         "def label_smoothing_loss(logits, target, alpha):\n"
         "    return 0.0\n"
     )
-    before = sorted(p.name for p in tmp_path.iterdir())
-    run = cli("grade", str(PROBLEMS / "label-smoothing"), str(submission), cwd=tmp_path)
-    assert run.returncode == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == before
-    assert not (ROOT / "left-behind.txt").exists()
+    temp, work = tmp_path / "temp", tmp_path / "work"
+    temp.mkdir()
+    work.mkdir()
+    run = subprocess.run(
+        [sys.executable, "-m", "harness", "grade", str(PROBLEMS / "label-smoothing"), str(submission)],
+        cwd=work, env={**os.environ, "TMPDIR": str(temp)}, capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 1, run.stderr
+    assert list(temp.iterdir()) == [] and list(work.iterdir()) == []
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """`harness grade ... | head -1`: the pipe closes before the report is written."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harness", "grade", "label-smoothing", SOLUTION, "--format", "json"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.wait(timeout=120)
+    assert stderr == ""

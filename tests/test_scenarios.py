@@ -1,8 +1,10 @@
 """Golden scenarios: each folder under scenarios/ is a submission and the verdict it must get.
 
 expected.json keys (all optional but "exit"): exit, status, message (a substring), passed, failed,
-errors, output (a substring of the load-time output), every_test {status, message, output}, and
-tests {test id: {status, message}} for single tests.
+errors, output (a substring of the load-time output), every_test {status, message, output},
+tests {test id: {status, message}} for single tests, and absent (paths that must not exist afterwards).
+Every scenario is graded from an empty working folder, which must stay empty, and must leave every
+problem folder and every scenario byte for byte as it was.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROBLEMS, run_cli
+from harness.core import problem as problems
 
 SCENARIOS = sorted(p for p in (Path(__file__).parent / "scenarios").iterdir() if p.is_dir())
 
@@ -33,12 +36,14 @@ def check_test(result: dict, want: dict, where: str) -> None:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.name)
-def test_scenario(scenario: Path) -> None:
+def test_scenario(scenario: Path, tmp_path: Path) -> None:
     want = json.loads((scenario / "expected.json").read_text())
-    problem = PROBLEMS / "label-smoothing"
-    before = tree_digest(problem), tree_digest(scenario)
+    hidden = [t.id for t in problems.load(PROBLEMS / "label-smoothing").tests if t.visibility == "hidden"]
+    guarded = [PROBLEMS, scenario.parent]
+    before = [tree_digest(folder) for folder in guarded]
 
-    run = run_cli("grade", "label-smoothing", str(scenario / "submission.py"), "--format", "json")
+    run = run_cli("grade", str(PROBLEMS / "label-smoothing"), str(scenario / "submission.py"), "--format", "json",
+                  cwd=tmp_path)
 
     assert run.returncode == want["exit"], run.stderr
     assert run.stderr == ""
@@ -46,10 +51,14 @@ def test_scenario(scenario: Path) -> None:
     assert report["status"] == want.get("status", report["status"])
     assert want.get("message", "") in report["message"], report["message"]
     assert want.get("output", "") in report["output"]
-    for count in ("passed", "failed", "errors"):
+    assert [t["id"] for t in report["tests"]] == hidden
+    statuses = [t["status"] for t in report["tests"]]
+    for count, status in (("passed", "pass"), ("failed", "fail"), ("errors", "error")):
+        assert report[count] == statuses.count(status), (count, report)
         assert report[count] == want.get(count, report[count]), (count, report)
-    assert report["passed"] + report["failed"] + report["errors"] == len(report["tests"]) == 5
     for test in report["tests"] + report["examples"]:
         check_test(test, want.get("every_test", {}), test["id"])
         check_test(test, want.get("tests", {}).get(test["id"], {}), test["id"])
-    assert (tree_digest(problem), tree_digest(scenario)) == before, "grading changed files it must not touch"
+    assert [tree_digest(folder) for folder in guarded] == before, "grading changed files it must not touch"
+    assert list(tmp_path.iterdir()) == [], "the submission wrote into the grader's working folder"
+    assert [path for path in want.get("absent", []) if Path(path).exists()] == []
