@@ -81,3 +81,32 @@ def test_the_browser_wheel_carries_the_core_and_the_workers_entry_points_only(tm
     assert missing == set()
     record = wheel.read(next(n for n in wheel.namelist() if n.endswith("RECORD"))).decode()
     assert all(f"{m},sha256=" in record for m in modules)
+
+
+def test_the_service_worker_precaches_the_whole_build_under_a_content_version(tmp_path):
+    site = tmp_path / "site"
+    (site / "assets" / "fonts").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>one</h1>")
+    (site / "assets" / "page.js").write_text("page")
+    (site / "assets" / "fonts" / "Main.woff2").write_bytes(b"woff2")
+    (site / "assets" / "fonts" / "Main.ttf").write_bytes(b"ttf")
+    build.write_host_headers(site)
+    first = build.write_service_worker(site)
+    script = (site / "sw.js").read_text()
+    precached = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", script, re.S).group(1))
+    assert precached == ["assets/fonts/Main.woff2", "assets/page.js", "index.html"]
+    assert f'const VERSION = "{first}";' in script and "addEventListener(\"fetch\"" in script
+    assert build.write_service_worker(site) == first  # the same build, the same version
+    (site / "index.html").write_text("<h1>two</h1>")
+    assert build.write_service_worker(site) != first
+
+
+def test_hosts_get_isolation_headers_and_numpy_is_compiled(built_site):
+    headers = (built_site / "_headers").read_text()
+    assert headers.startswith("/*\n")
+    for name, value in build.ISOLATION_HEADERS.items():
+        assert f"  {name}: {value}\n" in headers
+    (numpy,) = (built_site / "pyodide").glob("numpy-*.whl")
+    with zipfile.ZipFile(numpy) as wheel:
+        names = wheel.namelist()
+    assert "numpy/__init__.pyc" in names and "numpy/__init__.py" not in names
