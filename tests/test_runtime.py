@@ -172,6 +172,32 @@ def test_two_tabs_of_one_problem_warn(learner):
     other.close()
 
 
+def test_back_and_forward_keep_python_and_the_results(base_url):
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        # Playwright turns the back/forward cache off by default; learners' browsers have it on.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, ignore_default_args=["--disable-back-forward-cache"])
+        try:
+            learner = Learner(browser, base_url)
+            learner.open_problem()
+            learner.upload(FOLDER / "solution.py")
+            learner.run_tests()
+            learner.page.evaluate("window.__sameDocument = true")
+            learner.page.click("a.brand")
+            learner.page.wait_for_selector('[data-testid="problem-card"]')
+            learner.page.go_back(wait_until="commit")
+            learner.page.wait_for_selector(f'{STATUS}[data-state="ready"]')
+            assert learner.page.evaluate("window.__sameDocument") is True  # restored, not reloaded
+            assert learner.page.locator('[data-testid="test-result"]').count() == TESTS
+            learner.close()
+        finally:
+            browser.close()
+
+
 # ---- The service worker: isolation without headers, offline, updates --------------------------------
 
 def wait_for_offline_copy(learner: Learner) -> None:
