@@ -42,13 +42,18 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(respond(request));
 });
 
+// Only documents and workers need the headers (same-origin subresources need no CORP). Everything
+// else is answered with the cached response itself: rebuilt, the 8.6 MB wasm would lose the browser's
+// compiled-code cache and stream through this worker's thread.
+const ISOLATED_DESTINATIONS = new Set(["document", "iframe", "worker", "sharedworker"]);
+
 async function respond(request) {
   const cache = await caches.open(CACHE);
   const url = new URL(request.url);
   url.search = "";
   if (url.pathname.endsWith("/")) url.pathname += "index.html";
   const response = (await cache.match(url.href)) ?? (await fetch(request));
-  return isolated(response);
+  return ISOLATED_DESTINATIONS.has(request.destination) ? isolated(response) : response;
 }
 
 function isolated(response) {

@@ -155,14 +155,17 @@ function grade({ runId, source, prior }) {
   postMessage({ type: "finished", runId, result: JSON.parse(report) });
 }
 
+// What the page can ask for once Python is up: each is a job of runtime.js, answered with "finished".
+const jobs = { grade };
+
 self.onmessage = async ({ data }) => {
   try {
     if (data.type === "init") {
       booted = boot(data);
       await booted;
-    } else if (data.type === "grade") {
+    } else if (Object.hasOwn(jobs, data.type)) {
       await booted;
-      grade(data);
+      jobs[data.type](data);
     }
   } catch (error) {
     if (!(error instanceof DownloadError)) postMessage({ type: "fatal", message: String(error?.message ?? error) });
