@@ -34,7 +34,8 @@ class SiteHandler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def log_request(self, code="-", size="-") -> None:
-        self.server.served.append((self.path, int(code) if str(code).isdigit() else 0))
+        if self.server.served is not None:
+            self.server.served.append((self.path, int(code) if str(code).isdigit() else 0))
         super().log_request(code, size)
 
     def log_message(self, format: str, *args) -> None:
@@ -43,13 +44,14 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
 
 def make_server(folder: Path, host: str = "127.0.0.1", port: int = 8000, isolated: bool = True,
-                verbose: bool = False) -> ThreadingHTTPServer:
+                verbose: bool = False, record: bool = False) -> ThreadingHTTPServer:
+    """A server of `folder`; with `record`, `server.served` lists (path, status) of every request."""
     if not (folder / "index.html").is_file():
         raise SystemExit(f"serve: error: {folder} holds no built site; run `make site` first")
     handler = type("Handler", (SiteHandler,), {"isolated": isolated})
     server = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(folder)))
     server.verbose = verbose
-    server.served = []  # (path, status) of every request, for tests and benchmarks
+    server.served = [] if record else None
     return server
 
 

@@ -76,7 +76,7 @@ BOOT_TIMEOUT_MS = 60_000
 
 
 def serve(folder: Path, isolated: bool):
-    server = make_server(folder, port=0, isolated=isolated)
+    server = make_server(folder, port=0, isolated=isolated, record=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

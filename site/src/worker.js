@@ -33,10 +33,13 @@ function report(force = false) {
   const now = performance.now();
   if (!force && now - downloads.last < PROGRESS_EVERY_MS) return;
   downloads.last = now;
-  const size = downloads.expected && !downloads.fraction
-    ? ` (${(downloads.received / MB).toFixed(1)} of ${(downloads.expected / MB).toFixed(1)} MB)` : "";
-  const fraction = downloads.fraction || (downloads.expected ? 0.9 * downloads.received / downloads.expected : 0);
-  postMessage({ type: "progress", text: `${downloads.stage}${size}…`, fraction });
+  const { stage, received, expected } = downloads;
+  const downloading = expected && !downloads.fraction;
+  const text = !downloading ? stage
+    : received < expected ? `${stage} (${(received / MB).toFixed(1)} of ${(expected / MB).toFixed(1)} MB)`
+      : "Starting Python";
+  const fraction = downloads.fraction || (expected ? 0.9 * received / expected : 0);
+  postMessage({ type: "progress", text: `${text}…`, fraction });
 }
 
 function stage(text, fraction) {
@@ -105,6 +108,7 @@ async function watchBody(url, response, integrity, watch, why) {
     if (integrity) chunks.push(chunk.value);
     report();
   }
+  report(true);
   if (integrity && !(await matches(new Blob(chunks), integrity))) failed(url, "its checksum is wrong");
 }
 
