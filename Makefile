@@ -1,5 +1,7 @@
 # The kit's commands. `make serve` builds and serves the site; `make test` runs every test.
 # Both set up what they need: a .venv on Python 3.13 (Pyodide 0.29's Python) and node_modules.
+# This repository is a course like any other (course.toml, problems/): the targets below are thin calls
+# of the `exercise-kit` commands; only `frontend` (and so `wheel`) needs Node.
 
 # pyenv may install 3.13 without putting it on PATH; PYENV_VERSION selects it then.
 PYTHON313 ?= $(shell python3.13 --version >/dev/null 2>&1 && echo python3.13 || echo env PYENV_VERSION=3.13.0 python3.13)
@@ -12,7 +14,7 @@ SUBMISSION ?= problems/$(PROBLEM)/stub.py
 PYODIDE_WHEELHOUSE ?= $(if $(wildcard ../shared/pyodide-wheels),../shared/pyodide-wheels,)
 export PYODIDE_WHEELHOUSE
 
-.PHONY: help setup test grade expected site serve bench-site bench-grade check new
+.PHONY: help setup frontend wheel test grade expected site serve bench-site bench-grade check new
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -33,11 +35,18 @@ test: check  ## Run the whole test suite (after `make check`)
 	node --test tests/js/
 	$(PY) -m pytest
 
-site: setup  ## Build the static site into _site/
-	$(PY) site/build.py
+frontend: setup  ## Prebuild the front end (esbuild, KaTeX) into harness/publish/frontend/
+	$(PY) site/bundle.py
+
+wheel: frontend  ## Build the installable wheel (exercise-kit) into dist/
+	rm -rf build/lib *.egg-info  # setuptools would package the stale files they list too
+	$(PY) -m build --wheel --no-isolation --outdir dist .
+
+site: frontend  ## Build the static site into _site/
+	$(PY) -m harness build
 
 serve: site  ## Build the site and serve it on http://127.0.0.1:8000
-	$(PY) site/serve.py
+	$(PY) -m harness serve
 
 grade: setup  ## Grade a file: make grade PROBLEM=label-smoothing SUBMISSION=my.py
 	$(PY) -m harness grade $(PROBLEM) $(SUBMISSION)

@@ -97,6 +97,7 @@ def summary(problem: Problem, graded: list[Graded], isolation: str = "") -> dict
     count = len(graded) or 1
     return {
         "isolation": isolation,
+        "seed": problem.seed,  # of the held-out inputs every submission was graded on
         "submissions": len(graded),
         "passed": sum(g.report.status == PASS for g in graded),
         "failed": sum(g.report.status == runner.FAIL for g in graded),

@@ -41,14 +41,13 @@ def grade(source: str, prior_json: str, on_event: Callable[[str, str], None]) ->
     known: dict[str, TestResult] = {}
     for entry in json.loads(prior_json):
         if "fault" not in entry:
-            known[entry["id"]] = _result(entry)
+            known[entry["id"]] = TestResult(**entry)  # a result as reported: to_dict's fields
             continue
         message = runner.timeout_message(limit) if entry["fault"] == "timeout" else entry["message"]
         if entry["id"] is None:
             return json.dumps(runner.unloadable(_problem, message, notify=notify).to_dict())
-        spec = specs[entry["id"]]
-        known[spec.id] = TestResult(spec.id, spec.name, spec.visibility, ERROR, message, fault=entry["fault"])
-        notify("done", known[spec.id].to_dict())
+        known[entry["id"]] = runner.stopped(specs[entry["id"]], entry["fault"], message)
+        notify("done", known[entry["id"]].to_dict())
 
     notify("start", {"id": None, "time_limit": limit})  # loading the code is timed like a test
     rest = runner.run(
@@ -59,12 +58,6 @@ def grade(source: str, prior_json: str, on_event: Callable[[str, str], None]) ->
     ran = {result.id: result for result in rest.tests}
     results = [known.get(spec_id) or ran[spec_id] for spec_id in specs]
     if rest.status == ERROR:  # runner.run's only error: the code could not be loaded this time
-        return json.dumps(runner.Report(_problem.id, ERROR, rest.message, results, rest.output).to_dict())
+        return json.dumps(runner.Report(_problem.id, ERROR, rest.message, results, rest.output, _problem.seed).to_dict())
     return json.dumps(runner.finished(_problem, results, rest.output).to_dict())
 
-
-def _result(data: dict) -> TestResult:
-    return TestResult(
-        data["id"], data["name"], data["visibility"], data["status"], data["message"], data["output"],
-        data["duration_ms"],
-    )

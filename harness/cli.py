@@ -1,4 +1,6 @@
-"""The command line: `python -m harness grade PROBLEM SUBMISSION.py --format json`, and friends.
+"""The command line: `exercise-kit grade PROBLEM SUBMISSION.py --format json`, and friends.
+
+`exercise-kit` and `python -m harness` are the same command.
 
 Exit status: 0 every test passed; 1 the submission failed or errored; 2 grading itself could not run
 (the reason is one line on stderr). A stable contract: CI graders script against it.
@@ -8,18 +10,26 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
+
+import harness
 
 from . import batch
 from .authoring import expected, prove, scaffold
 from .core import problem as problems, runner
 from .core.manifest import ProblemError
 from .formats import BATCH_FORMATS, FORMATS
-from .sandbox.executor import Zygote
+from .platforms import PLATFORM_FORMATS
+from .publish import PublishError, commands as publish_commands
+from .publish.course import PROBLEMS_ENV
+from .sandbox.executor import ForkedChild, Zygote
 
+PROG = "exercise-kit"
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
-PROBLEMS_ENV = "HARNESS_PROBLEMS"
+# One submission's report: the kit's own formats and those of grading platforms.
+SINGLE_FORMATS = {**FORMATS, **PLATFORM_FORMATS}
 
 
 class UsageError(Exception):
@@ -59,22 +69,33 @@ def _write(args: argparse.Namespace, text: str) -> None:
 def _cmd_grade(args: argparse.Namespace) -> int:
     problem = find_problem(args.problem)
     single = len(args.submissions) == 1 and not Path(args.submissions[0]).is_dir() and not args.shard
-    if single:
-        if args.format == "csv":
-            raise UsageError("--format csv is for batches (several submissions or a folder)")
-        source = read_submission(args.submissions[0])
-        with Zygote() as zygote:
-            report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
-        _write(args, FORMATS[args.format](report))
-        return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
-    try:
-        paths = batch.shard(batch.collect(args.submissions), args.shard)
-    except batch.BatchError as exc:
-        raise UsageError(str(exc)) from None
+    if single and args.format not in SINGLE_FORMATS:
+        raise UsageError(f"--format {args.format} is for batches (several submissions or a folder)")
+    if not single and args.format not in BATCH_FORMATS:
+        raise UsageError(f"--format {args.format} reports on one submission, as its platform grades one at a time; "
+                         "for a batch use csv, json, junit or text")
+    if not single:
+        try:
+            paths = batch.shard(batch.collect(args.submissions), args.shard)
+        except batch.BatchError as exc:
+            raise UsageError(str(exc)) from None
+    source = read_submission(args.submissions[0]) if single else ""
     with Zygote() as zygote:
+        problem = _held_out(problem, args.seed, zygote)
+        if single:
+            report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
+            _write(args, SINGLE_FORMATS[args.format](report))
+            return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
         graded = batch.grade_all(problem, paths, args.jobs, zygote)
     _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded, zygote.isolation)))
     return EXIT_PASS if all(g.report.status == runner.PASS for g in graded) else EXIT_FAIL
+
+
+def _held_out(problem: problems.Problem, seed: int | None, zygote: Zygote) -> problems.Problem:
+    """The problem with inputs no learner has seen: drawn from `seed` (fresh unless given), its expected
+    values computed by the reference in a confined process of its own."""
+    with ForkedChild(zygote, batch.limits_for(problem)) as reference:
+        return expected.held_out(problem, expected.fresh_seed() if seed is None else seed, reference)
 
 
 def _cmd_expected(args: argparse.Namespace) -> int:
@@ -86,12 +107,18 @@ def _cmd_expected(args: argparse.Namespace) -> int:
     target = Path(problem.origin) / problems.EXPECTED
     if args.check:
         if problem.files[problems.EXPECTED] != rendered:
-            raise UsageError(f"{target}: out of date with {problems.SOLUTION}; run `python -m harness expected {args.problem}`")
+            raise UsageError(f"{target}: out of date with {problems.SOLUTION}; run `exercise-kit expected {args.problem}`")
         print(f"{target}: up to date")
         return EXIT_PASS
     target.write_text(rendered, encoding="utf-8")
     print(f"{target}: wrote {len(problem.cases)} expected values")
     return EXIT_PASS
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"a seed is a whole number, 0 or more (got '{text}')")
+    return int(text)
 
 
 def _problems_root() -> Path:
@@ -102,6 +129,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     names = args.problems or sorted(p.name for p in _problems_root().glob("*/") if (p / problems.MANIFEST).is_file())
     if not names:
         raise UsageError(f"no problems found under {_problems_root()}/")
+    if args.pyodide and shutil.which("node") is None:
+        raise UsageError("--pyodide runs Pyodide under Node.js, which is not on PATH; install Node, or check "
+                         "without --pyodide (the site's own tests in a browser run the same harness)")
     outcomes, broken = [], []
     for name in names:
         try:
@@ -123,21 +153,23 @@ def _cmd_new(args: argparse.Namespace) -> int:
     except scaffold.ScaffoldError as exc:
         raise UsageError(str(exc)) from None
     print(f"created {target}/ from the template. Replace every TODO (see AUTHORING.md), then:")
-    print(f"  make expected PROBLEM={args.problem}   # record the reference's outputs")
-    print("  make check   # prove the problem sound")
+    print(f"  {PROG} expected {args.problem}   # record the reference's outputs")
+    print(f"  {PROG} check {args.problem}      # prove the problem sound")
     return EXIT_PASS
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
-        prog="python -m harness",
-        description="Run a coding problem's hidden tests against a submission and report the verdict.",
+        prog=PROG,
+        description="Coding exercises whose hidden tests run in the learner's browser: author and prove "
+        "problems, build and serve their site, grade submissions for any platform.",
         epilog=(
             "exit status: 0 all tests passed, 1 the submission failed or errored, "
             "2 grading could not run (reason on stderr).  "
             f"PROBLEM is a problem folder, or an id under ${PROBLEMS_ENV} (default: ./problems)."
         ),
     )
+    main.add_argument("--version", action="version", version=f"%(prog)s {harness.__version__}")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     grade_cmd = commands.add_parser(
@@ -149,12 +181,16 @@ def parser() -> argparse.ArgumentParser:
     )
     grade_cmd.add_argument("problem", metavar="PROBLEM", help="problem id (e.g. label-smoothing) or folder")
     grade_cmd.add_argument("submissions", metavar="SUBMISSION", nargs="+", help="Python files or folders of them")
-    grade_cmd.add_argument("--format", choices=sorted(BATCH_FORMATS), default="text",
-                           help="report format (default: text; csv for batches only)")
+    grade_cmd.add_argument("--format", choices=sorted(SINGLE_FORMATS | BATCH_FORMATS), default="text",
+                           help="report format (default: text; csv for batches only; "
+                           f"{', '.join(sorted(PLATFORM_FORMATS))} for one submission only)")
     grade_cmd.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                            help="submissions graded at a time (default: the number of CPUs)")
     grade_cmd.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based) of the sorted submissions")
     grade_cmd.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    grade_cmd.add_argument("--seed", type=_seed, metavar="N",
+                           help="draw the held-out inputs from seed N, to reproduce a report's verdict "
+                           "(default: a fresh seed, recorded in the report; 0 gives the site's inputs)")
     grade_cmd.set_defaults(run=_cmd_grade)
 
     expected_cmd = commands.add_parser(
@@ -183,6 +219,7 @@ def parser() -> argparse.ArgumentParser:
     )
     new_cmd.add_argument("problem", metavar="PROBLEM", help="the new problem's id, like 'softmax-temperature'")
     new_cmd.set_defaults(run=_cmd_new)
+    publish_commands.add_to(commands, find_problem)
     return main
 
 
@@ -190,15 +227,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (UsageError, ProblemError) as exc:
-        print(f"harness: error: {exc}", file=sys.stderr)
+    except (UsageError, ProblemError, PublishError) as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE
     except KeyboardInterrupt:
-        print("harness: interrupted", file=sys.stderr)
+        print(f"{PROG}: interrupted", file=sys.stderr)
         return EXIT_CANNOT_GRADE
     except BrokenPipeError:  # `harness ... | head`: the reader has all it wanted; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_CANNOT_GRADE
     except Exception as exc:  # noqa: BLE001 - the contract is one line on stderr, never a traceback
-        print(f"harness: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"{PROG}: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE

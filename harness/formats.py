@@ -18,14 +18,15 @@ def as_json(report: Report) -> str:
 
 
 def as_text(report: Report) -> str:
-    lines = [f"{report.problem}: {report.status.upper()} - {report.message}"]
+    lines = [f"{report.problem}: {report.status.upper()} - {report.message}, score {report.score:g} of "
+             f"{report.max_score:g} (inputs drawn with seed {report.seed}: --seed {report.seed} reproduces this)"]
     if report.output:
         lines += ["  output while loading:", *_indent(report.output, 4)]
     for title, tests in (("examples", report.examples), ("tests", report.graded)):
         if tests:
             lines.append(f"  {title}:")
         for test in tests:
-            lines.append(f"    {_MARK[test.status]:5} {test.name}")
+            lines.append(f"    {_MARK[test.status]:5} {test.name}" + (" [on held-out inputs]" if test.held_out else ""))
             if test.message:
                 lines += _indent(test.message, 12)
             if test.output:
@@ -101,15 +102,17 @@ def batch_text(problem: str, graded: list, summary: dict) -> str:
 
 
 def batch_csv(problem: str, graded: list, summary: dict) -> str:
-    """One row per submission: its verdict, counts, and each hidden test's status."""
+    """One row per submission: its score (for a gradebook), verdict, counts, and each hidden test's status."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     test_ids = [t["id"] for t in summary["tests"]]
-    writer.writerow(["submission", "status", "passed", "failed", "errors", "hit_limit", "message", *test_ids])
+    writer.writerow(["submission", "score", "max_score", "status", "passed", "failed", "errors", "hit_limit",
+                     "message", *test_ids])
     for g in graded:
         statuses = {t.id: t.status for t in g.report.graded}
-        writer.writerow([g.submission, g.report.status, g.report.count(PASS), g.report.count(FAIL),
-                         g.report.count(ERROR), int(g.hit_limit), g.report.message, *(statuses.get(i, "") for i in test_ids)])
+        writer.writerow([g.submission, f"{g.report.score:g}", f"{g.report.max_score:g}", g.report.status,
+                         g.report.count(PASS), g.report.count(FAIL), g.report.count(ERROR), int(g.hit_limit),
+                         g.report.message, *(statuses.get(i, "") for i in test_ids)])
     return out.getvalue()
 
 

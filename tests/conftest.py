@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -14,10 +15,13 @@ from urllib.parse import urlparse
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
 PROBLEMS = ROOT / "problems"
 SCENARIOS = Path(__file__).parent / "scenarios"
-sys.path.insert(0, str(ROOT / "site"))
-from serve import make_server  # noqa: E402
 # The Makefile's default, so that a bare `pytest` builds the site offline too.
 if not os.environ.get("PYODIDE_WHEELHOUSE") and (ROOT.parent / "shared" / "pyodide-wheels").is_dir():
     os.environ["PYODIDE_WHEELHOUSE"] = str(ROOT.parent / "shared" / "pyodide-wheels")
@@ -56,26 +60,51 @@ def cli():
     return run_cli_in_process
 
 
+@pytest.fixture
+def copy_of(tmp_path):
+    """A copy of a problem folder to break, under tmp_path (so its parent is a problems root)."""
+    def copy(problem: str) -> Path:
+        shutil.copytree(PROBLEMS / problem, tmp_path / problem, ignore=shutil.ignore_patterns("__pycache__"))
+        return tmp_path / problem
+    return copy
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
+def frontend() -> Path:
+    """The front end, prebuilt into the package from this checkout's sources (as `make frontend` does)."""
+    done = subprocess.run([sys.executable, "site/bundle.py"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return ROOT / "harness" / "publish" / "frontend"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, frontend) -> Path:
     """The site, built once per session from this checkout (NumPy from $PYODIDE_WHEELHOUSE)."""
     out = tmp_path_factory.mktemp("site") / "_site"
-    done = subprocess.run([sys.executable, "site/build.py", "--out", str(out)], cwd=ROOT, capture_output=True, text=True)
+    done = run_cli("build", "--out", str(out), timeout=300)
     assert done.returncode == 0, done.stderr
     return out
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for every browser test of the session."""
+    from playwright import sync_api as playwright
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 # ---- End to end: the built site in headless Chromium ------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 BOOT_TIMEOUT_MS = 60_000
 
 
 def serve(folder: Path, isolated: bool):
+    from harness.publish.serve import make_server
+
     server = make_server(folder, port=0, isolated=isolated, record=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -86,16 +115,6 @@ def base_url(built_site):
     server = serve(built_site, isolated=True)
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright import sync_api as playwright
-
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Learner:

@@ -48,6 +48,11 @@ def test_a_folder_of_mixed_submissions_gets_one_correct_record_each(mixed_batch)
     assert all(0 < t["pass_rate"] < 1 for t in summary["tests"])
 
 
+def test_a_batch_is_graded_on_one_fresh_seed_that_every_record_names(mixed_batch):
+    seeds = {r["seed"] for r in mixed_batch["submissions"]}
+    assert seeds == {mixed_batch["summary"]["seed"]} and 0 not in seeds
+
+
 def test_csv_has_a_row_per_submission_with_each_test(cli):
     run = cli("grade", "label-smoothing", str(MUTANTS), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(run.stdout)))

@@ -22,14 +22,6 @@ def check(root: Path, *problems: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture
-def copy_of(tmp_path):
-    def copy(problem: str) -> Path:
-        shutil.copytree(PROBLEMS / problem, tmp_path / problem, ignore=shutil.ignore_patterns("__pycache__"))
-        return tmp_path / problem
-    return copy
-
-
 @pytest.mark.parametrize("problem", PROBLEM_IDS)
 def test_every_problem_is_sound(problem):
     run = check(PROBLEMS, problem)
@@ -58,7 +50,7 @@ def test_without_the_large_logit_test_the_surviving_mutants_are_named(copy_of):
     folder = copy_of("label-smoothing")
     tests = folder / "tests.py"
     source = tests.read_text()
-    start = source.index('@hidden("Numerically stable for large logits")')
+    start = source.index('@hidden("Numerically stable for large logits"')
     tests.write_text(source[:start])
     run = check(folder.parent, "label-smoothing")
     assert run.returncode == 1

@@ -21,12 +21,13 @@ def test_reference_reports_five_of_five(cli):
     run = cli("grade", "label-smoothing", SOLUTION, "--format", "json")
     report = json.loads(run.stdout)
     assert run.returncode == 0
-    assert (report["version"], report["problem"], report["status"]) == (1, "label-smoothing", "pass")
+    assert (report["version"], report["problem"], report["status"]) == (2, "label-smoothing", "pass")
     assert (report["passed"], report["failed"], report["errors"]) == (5, 0, 0)
+    assert (report["score"], report["max_score"]) == (5.0, 5.0)
     assert report["message"] == "5 of 5 tests passed"
     assert {t["status"] for t in report["examples"]} == {"pass"}
     for test in report["tests"]:
-        assert set(test) >= {"name", "status", "message", "output", "duration_ms"}
+        assert set(test) >= {"name", "status", "message", "output", "duration_ms", "score", "max_score", "held_out"}
 
 
 def test_failing_submission_exits_1_and_names_the_test(cli):
@@ -100,7 +101,7 @@ def test_help_explains_commands_and_exit_codes(cli):
     assert run.returncode == 0
     assert "grade" in run.stdout and "exit status: 0 all tests passed" in run.stdout
     grade_help = cli("grade", "--help").stdout
-    assert "--format {csv,json,junit,text}" in grade_help
+    assert "{classroom,csv,gradescope,json,junit,prairielearn,text}" in grade_help
     assert "--jobs N" in grade_help and "--shard i/n" in grade_help
 
 

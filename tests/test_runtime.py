@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import PROBLEMS, ROOT, SCENARIOS, Learner, serve
+from conftest import PROBLEMS, SCENARIOS, Learner, serve
+from harness.publish import build
 
 pytestmark = pytest.mark.browser
-sys.path.insert(0, str(ROOT / "site"))
-import build  # noqa: E402
 
 FOLDER = PROBLEMS / "label-smoothing"
 BROWSER_FILES = Path(__file__).parent / "browser"

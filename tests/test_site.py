@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROBLEMS, SCENARIOS, Learner, serve
+from conftest import PROBLEMS, SCENARIOS, Learner
 
 pytestmark = pytest.mark.browser
+
 FOLDER = PROBLEMS / "label-smoothing"
 
 
@@ -27,6 +28,7 @@ def test_index_lists_the_problem(learner):
 def test_math_is_typeset_and_stub_is_loaded(learner):
     learner.open_problem()
     assert learner.page.locator(".statement .katex").count() > 10
+    assert learner.page.locator(".statement .katex-error").count() == 0
     assert "$$" not in learner.page.locator(".statement").inner_text()
     assert "raise NotImplementedError" in learner.editor_text()
     status = learner.page.locator('[data-testid="runtime-status"]').inner_text()

@@ -1,32 +1,67 @@
-"""Expected values as data: the reference's outputs on a problem's CASES, kept in expected.json.
+"""Expected values as data: the reference's outputs on a problem's cases.
 
-Computed from `solution.py` here and checked in, so that grading never needs the reference.
+For the fixed cases and the published draws they are computed here and kept in expected.json, so the
+site grades without the reference. For held-out draws, `grade` computes them at grading time with
+`held_out`: the reference runs in the grading process's own executor, never in the submission's.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
+from dataclasses import replace
+from typing import Iterable
 
 from ..core.manifest import ProblemError
-from ..core.problem import EXPECTED, SOLUTION, Problem
+from ..core.plain import WrongResult, decode
+from ..core.problem import EXPECTED, SOLUTION, Problem, redraw
+from ..core.runner import Executor
+from ..core.testing import PUBLISHED_SEED
 from ..inprocess import InProcess
 
 
-def compute(problem: Problem) -> dict:
-    """Run the reference on every case; its results, as plain data, by case name."""
+def reference_values(problem: Problem, names: Iterable[str], executor: Executor) -> dict:
+    """Run the reference on the named cases, in `executor`; its results as plain data, by case name.
+
+    Any fault of the reference, or a value it returns that no test could accept, is the problem's:
+    a ProblemError naming solution.py.
+    """
     if SOLUTION not in problem.files:
         raise ProblemError(f"{problem.origin}/{SOLUTION}: missing; expected values are computed from it")
-    executor = InProcess()
-    fault, _ = executor.load(problem.files[SOLUTION], problem.manifest.entry)
+    where = f"{problem.origin}/{SOLUTION}"
+    fault, _ = executor.load(problem.files[SOLUTION], problem.manifest.entry, problem.manifest.time_limit)
     if fault is not None:
-        raise ProblemError(f"{problem.origin}/{SOLUTION}: {fault.message}")
+        raise ProblemError(f"{where}: {fault.message}")
     values = {}
-    for name, case in problem.cases.items():
-        plain, fault, _ = executor.call(list(case.args), problem.manifest.time_limit)
+    for name in names:
+        plain, fault, _ = executor.call(list(problem.cases[name].args), problem.manifest.time_limit)
         if fault is not None:
-            raise ProblemError(f"{problem.origin}/{SOLUTION}: on case '{name}': {fault.message}")
+            raise ProblemError(f"{where}: on case '{name}' (seed {problem.seed}): {fault.message}")
+        try:
+            decode(plain, problem.manifest.entry.returns, f"on case '{name}' (seed {problem.seed}) it")
+        except WrongResult as exc:
+            raise ProblemError(f"{where}: {exc}") from None
         values[name] = plain
     return values
+
+
+def compute(problem: Problem) -> dict:
+    """What expected.json holds: the reference's outputs on every case, with the published draws."""
+    published = problem if problem.seed == PUBLISHED_SEED else redraw(problem, PUBLISHED_SEED)
+    return reference_values(published, published.cases, InProcess())
+
+
+def held_out(problem: Problem, seed: int, executor: Executor) -> Problem:
+    """The problem with its draws made from `seed`, and the reference's values on them."""
+    drawn = redraw(problem, seed)
+    if not drawn.drawn:
+        return drawn  # nothing to ask the reference: a problem without draws grades without it
+    return replace(drawn, expected={**drawn.expected, **reference_values(drawn, sorted(drawn.drawn), executor)})
+
+
+def fresh_seed() -> int:
+    """A seed for one grading run: never the published one, unguessable, and short enough to retype."""
+    return secrets.randbelow(2**48 - 1) + 1
 
 
 def render(values: dict) -> str:

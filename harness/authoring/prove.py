@@ -4,7 +4,8 @@ For every problem: the manifest, statement and tests load; no TODO is left; each
 statement gives what it promises when run on the reference; expected.json is what the reference
 computes; the reference passes every test, the stub none, every correct variant in `accepted/` all;
 every mutant in `mutants/` (one documented pitfall each) fails at least one hidden test; two runs give
-the same verdicts; and, given a built site, Pyodide under Node gives the same verdict test by test.
+the same verdicts; the same holds on held-out inputs drawn from many seeds (every Draw reproducible from
+its seed); and, given a built site, Pyodide under Node gives the same verdict test by test.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from ..inprocess import InProcess
 TODO = re.compile(r"\bTODO\b")
 MUTANTS, ACCEPTED = "mutants", "accepted"
 PYODIDE_RUNNER = Path(__file__).resolve().parent / "pyodide_runner.mjs"
+# Seeds the held-out proofs draw from: enough that a mutant caught only by some draws is found out.
+HELD_OUT_SEEDS = range(1, 21)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Outcome:
     findings: list[str] = field(default_factory=list)
     verdicts: dict[str, dict[str, str]] = field(default_factory=dict)  # subject -> test id -> status
     parity: str = "not checked (no built site)"
+    held_out: str = "no Draw in CASES (every input is public)"
 
     def add_finding(self, file: str, message: str) -> None:
         self.findings.append(f"{self.problem.origin}/{file}: {message}")
@@ -80,7 +84,45 @@ def prove(problem: problems.Problem) -> Outcome:
         if verdicts(first) != verdicts(second):
             outcome.add_finding(subject.label, f"not deterministic: {verdicts(first)} then {verdicts(second)}")
         _judge(outcome, subject, first)
+    _prove_held_out(outcome)
     return outcome
+
+
+def _prove_held_out(outcome: Outcome) -> None:
+    """Over many seeds: the reference and every accepted variant pass, every mutant is caught."""
+    problem = outcome.problem
+    if not problem.drawn:
+        return
+    graded = [s for s in subjects(problem) if s.must != "fail-all"]
+    misses: dict[Subject, list[tuple[int, str]]] = {}
+    for seed in HELD_OUT_SEEDS:
+        try:
+            drawn = expected.held_out(problem, seed, InProcess())
+            again = problems.redraw(problem, seed)
+        except ProblemError as exc:
+            outcome.findings.append(str(exc))
+            return
+        unstable = [n for n in drawn.drawn if not _same_args(drawn.cases[n].args, again.cases[n].args)]
+        if unstable:
+            outcome.add_finding(problems.TESTS, f"the Draw of {unstable[0]!r} gives other inputs for the same seed "
+                                                f"({seed}): draw only from the rng it is given")
+            return
+        for subject in graded:
+            miss = _misses(subject, _grade(drawn, subject.source))
+            if miss:
+                misses.setdefault(subject, []).append((seed, miss))
+    for subject, found in misses.items():
+        seed, miss = found[0]
+        outcome.add_finding(_file(subject), f"on held-out inputs, {len(found)} of {len(HELD_OUT_SEEDS)} seeds: {miss} "
+                                            f"(reproduce: grade {problem.id} {_file(subject)} --seed {seed})")
+    outcome.held_out = (f"{len(HELD_OUT_SEEDS)} seeds x {len(problem.drawn)} drawn cases: "
+                        f"{len(graded) - len(misses)} of {len(graded)} sources as they must be on every seed")
+
+
+def _same_args(first: tuple, second: tuple) -> bool:
+    return len(first) == len(second) and all(
+        np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(first, second)
+    )
 
 
 def _grade(problem: problems.Problem, source: str) -> runner.Report:
@@ -146,26 +188,33 @@ def _check_expected(outcome: Outcome) -> None:
         outcome.findings.append(str(exc))
         return
     if not current:
-        outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `make expected PROBLEM={problem.id}`")
+        outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `exercise-kit expected {problem.id}`")
 
 
 def _judge(outcome: Outcome, subject: Subject, report: runner.Report) -> None:
-    hidden = {t.id: t for t in report.graded}
+    if subject.must == "be-caught" and not _one_line_docstring(subject.source):
+        outcome.add_finding(subject.label, "needs a one-line docstring naming its pitfall")
+    miss = _misses(subject, report)
+    if miss:
+        outcome.add_finding(_file(subject), miss)
+
+
+def _misses(subject: Subject, report: runner.Report) -> str:
+    """How `report` falls short of what `subject` must do, or '' when it does not."""
     if subject.must == "pass":
         failing = [f"'{t.name}' ({t.status}: {t.message})" for t in report.tests if t.status != runner.PASS]
-        if failing:
-            outcome.add_finding(subject.label if subject.label != "reference" else problems.SOLUTION,
-                         "must pass every test but fails " + "; ".join(failing))
-    elif subject.must == "fail-all":
+        return "must pass every test but fails " + "; ".join(failing) if failing else ""
+    if subject.must == "fail-all":
         passing = [t.name for t in report.tests if t.status == runner.PASS]
-        if passing:
-            outcome.add_finding(problems.STUB, f"must pass no test but passes {', '.join(passing)}")
-    else:
-        if not _one_line_docstring(subject.source):
-            outcome.add_finding(subject.label, "needs a one-line docstring naming its pitfall")
-        if all(t.status == runner.PASS for t in hidden.values()):
-            outcome.add_finding(subject.label, f"survives: no hidden test catches the mutant '{subject.label}' "
-                                        f"({_one_line_docstring(subject.source) or 'undocumented'})")
+        return f"must pass no test but passes {', '.join(passing)}" if passing else ""
+    if all(t.status == runner.PASS for t in report.graded):
+        return (f"survives: no hidden test catches the mutant '{subject.label}' "
+                f"({_one_line_docstring(subject.source) or 'undocumented'})")
+    return ""
+
+
+def _file(subject: Subject) -> str:
+    return {"reference": problems.SOLUTION, "stub": problems.STUB}.get(subject.label, subject.label)
 
 
 def _one_line_docstring(source: str) -> str:
@@ -224,6 +273,7 @@ def render(outcome: Outcome) -> str:
             f"stub passes {sum(s == 'pass' for s in stub.values())}/{len(stub)}, "
             f"{len(accepted)} correct variants, {len(mutants)} mutants; parity: {outcome.parity}"
         )
+        lines.append(f"  held-out: {outcome.held_out}")
     if mutants:
         lines.append("  which hidden test catches which mutant (x = caught):")
         header = "".join(f" T{i + 1}" for i in range(len(hidden)))

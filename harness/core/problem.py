@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from .manifest import Manifest, ProblemError, parse_manifest
-from .testing import HIDDEN, Case, TestSpec
+from .testing import DEFAULT_ATOL, DEFAULT_RTOL, HIDDEN, PUBLISHED_SEED, Case, Draw, Selection, TestSpec, Tolerance
 
 MANIFEST = "problem.toml"
 STATEMENT = "statement.md"
@@ -22,19 +23,57 @@ SHIPPED_FILES = (MANIFEST, STATEMENT, STUB, TESTS, EXPECTED)
 
 @dataclass(frozen=True)
 class Problem:
-    """A problem's files, its manifest and its tests, loaded and validated; read-only."""
+    """A problem as the tests see it: its cases drawn for `seed`, and the expected values of each."""
 
     manifest: Manifest
     files: Mapping[str, str]
     tests: tuple[TestSpec, ...]
-    cases: Mapping[str, Case]
+    declared: Mapping[str, Case | Draw]  # CASES as tests.py wrote it
+    cases: Mapping[str, Case]  # every case by name: the fixed ones, and each Draw's draws for `seed`
     expected: Mapping[str, Any]
     origin: str = ""
     folder: Path | None = field(default=None, compare=False)
+    tolerance: Tolerance = Tolerance()
+    seed: int = PUBLISHED_SEED
 
     @property
     def id(self) -> str:
         return self.manifest.id
+
+    @property
+    def drawn(self) -> frozenset[str]:
+        """The names of the cases drawn from a Draw (the same names for every seed)."""
+        return frozenset(name for name in self.cases if name not in self.declared)
+
+    @property
+    def held_out(self) -> frozenset[str]:
+        """Drawn cases no learner has seen: those of any seed but the published one."""
+        return frozenset() if self.seed == PUBLISHED_SEED else self.drawn
+
+
+def redraw(problem: Problem, seed: int) -> Problem:
+    """The problem with its draws made from `seed`, and no expected values for them yet."""
+    cases = draw(problem.declared, seed, f"{problem.origin}/{TESTS}")
+    fixed = {name: value for name, value in problem.expected.items() if name not in problem.drawn}
+    return replace(problem, seed=seed, cases=cases, expected=fixed)
+
+
+def draw(declared: Mapping[str, Case | Draw], seed: int, where: str) -> dict[str, Case]:
+    """The fixed cases as declared, and each Draw's draws for `seed`; a broken Draw is the problem's fault."""
+    cases: dict[str, Case] = {}
+    for name, case in declared.items():
+        if not isinstance(case, Draw):
+            cases[name] = case
+            continue
+        try:
+            drawn = case.cases(name, seed)
+        except Exception as exc:  # noqa: BLE001 - the author's generator, reported as the problem's fault
+            raise ProblemError(f"{where}: Draw {name!r} failed (seed {seed}): {type(exc).__name__}: {exc}") from None
+        wrong = next((n for n, c in drawn.items() if not isinstance(c, Case)), None)
+        if wrong is not None:
+            raise ProblemError(f"{where}: Draw {name!r} must return a Case(...), got {drawn[wrong]!r}")
+        cases.update(drawn)
+    return cases
 
 
 def from_files(files: Mapping[str, str], origin: str = "", folder: Path | None = None) -> Problem:
@@ -48,9 +87,14 @@ def from_files(files: Mapping[str, str], origin: str = "", folder: Path | None =
     manifest = parse_manifest(files[MANIFEST], where(MANIFEST))
     if folder is not None and folder.name != manifest.id:
         raise ProblemError(f"{where(MANIFEST)}: 'id' is '{manifest.id}' but the folder is named '{folder.name}'")
-    tests, cases = _collect_tests(files[TESTS], where(TESTS))
+    tests, declared, tolerance = _collect_tests(files[TESTS], where(TESTS))
     expected = _parse_expected(files[EXPECTED], where(EXPECTED))
-    return Problem(manifest, dict(files), tests, cases, expected, origin, folder)
+    cases = draw(declared, PUBLISHED_SEED, where(TESTS))
+    for test in tests:
+        for name in test.over.names if isinstance(test.over, Selection) else ():
+            if not Selection((name,)).resolve(cases):
+                raise ProblemError(f"{where(TESTS)}: test {test.name!r}: cases({name!r}) matches no name in CASES")
+    return Problem(manifest, dict(files), tests, declared, cases, expected, origin, folder, tolerance)
 
 
 def load(folder: Path | str) -> Problem:
@@ -81,7 +125,7 @@ def bundle(problem: Problem) -> str:
     return json.dumps({"id": problem.id, "files": files}, ensure_ascii=False)
 
 
-def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[str, Case]]:
+def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[str, Case | Draw], Tolerance]:
     namespace: dict[str, Any] = {"__name__": "problem_tests"}
     try:
         exec(compile(source, where, "exec"), namespace)
@@ -97,9 +141,34 @@ def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[
     if duplicates:
         raise ProblemError(f"{where}: two tests share the name {duplicates[0]!r}")
     cases = namespace.get("CASES", {})
-    if not isinstance(cases, dict) or not all(isinstance(c, Case) for c in cases.values()):
-        raise ProblemError(f"{where}: CASES must be a dict of name -> Case(...)")
-    return tests, cases
+    if not isinstance(cases, dict) or not all(isinstance(c, (Case, Draw)) for c in cases.values()):
+        raise ProblemError(f"{where}: CASES must be a dict of name -> Case(...) or Draw(...)")
+    for name, case in cases.items():
+        if "#" in name:
+            raise ProblemError(f"{where}: case name {name!r} contains '#', which names a Draw's draws")
+        if isinstance(case, Draw) and not (isinstance(case.count, int) and case.count >= 1):
+            raise ProblemError(f"{where}: Draw {name!r} needs a count of 1 or more (got {case.count!r})")
+    for test in tests:
+        _check_test(test, where)
+    return tests, cases, Tolerance(_tolerance(namespace, "RTOL", DEFAULT_RTOL, where),
+                                   _tolerance(namespace, "ATOL", DEFAULT_ATOL, where))
+
+
+def _check_test(test: TestSpec, where: str) -> None:
+    if test.over == ():
+        raise ProblemError(f"{where}: test {test.name!r}: over= has no inputs")
+    points = test.points
+    if test.visibility == HIDDEN and not (
+        isinstance(points, (int, float)) and not isinstance(points, bool) and math.isfinite(points) and points > 0
+    ):
+        raise ProblemError(f"{where}: test {test.name!r}: points must be a positive number (got {points!r})")
+
+
+def _tolerance(namespace: dict[str, Any], name: str, default: float, where: str) -> float:
+    value = namespace.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ProblemError(f"{where}: {name} must be a number from 0 up to 1 (got {value!r})")
+    return float(value)
 
 
 def _parse_expected(text: str, where: str) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from .manifest import Entry
 from .plain import WrongResult
 from .problem import Problem
 from .submission import Fault
-from .testing import HIDDEN, Check, SubmissionFault, TestFailure, TestSpec
+from .testing import HIDDEN, PUBLISHED_SEED, Candidate, SubmissionFault, TestFailure, TestSpec
 
-SCHEMA_VERSION = 1
+# 2: scores (per test and in total), the seed of the run's draws, and which tests ran on held-out inputs.
+SCHEMA_VERSION = 2
 PASS, FAIL, ERROR = "pass", "fail", "error"
 
 
@@ -35,7 +36,8 @@ class Executor(Protocol):
 
 @dataclass
 class TestResult:
-    """One test's verdict on one submission, as the learner and the report see it."""
+    """One test's verdict. A hidden test scores `max_score` when it passes, 0 when it fails or errors,
+    or, checking several inputs, `max_score` times the fraction that passed (still a fail)."""
 
     id: str
     name: str
@@ -45,6 +47,9 @@ class TestResult:
     output: str = ""
     duration_ms: float = 0.0
     fault: str = ""  # for errors: how the submission failed (raised, timeout, crashed, ...)
+    max_score: float = 0.0
+    score: float = 0.0
+    held_out: bool = False  # it ran on inputs drawn for this run, which no learner has seen
 
     def to_dict(self) -> dict:
         return {
@@ -55,18 +60,30 @@ class TestResult:
             "message": self.message,
             "output": self.output,
             "duration_ms": round(self.duration_ms, 3),
+            "score": self.score,
+            "max_score": self.max_score,
+            "held_out": self.held_out,
         }
 
 
 @dataclass
 class Report:
-    """Every test's verdict on one submission, and the submission's overall status."""
+    """A submission's verdicts: the hidden tests' decide its status and score, the examples' are practice."""
 
     problem: str
     status: str
     message: str
     tests: list[TestResult] = field(default_factory=list)
     output: str = ""
+    seed: int = PUBLISHED_SEED
+
+    @property
+    def score(self) -> float:
+        return round(sum(t.score for t in self.graded), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(t.max_score for t in self.graded), 4)
 
     @property
     def graded(self) -> list[TestResult]:
@@ -89,6 +106,9 @@ class Report:
             "passed": self.count(PASS),
             "failed": self.count(FAIL),
             "errors": self.count(ERROR),
+            "score": self.score,
+            "max_score": self.max_score,
+            "seed": self.seed,
             "output": self.output,
             "tests": [t.to_dict() for t in self.graded],
             "examples": [t.to_dict() for t in self.examples],
@@ -131,7 +151,12 @@ def run(
 
 def finished(problem: Problem, results: list[TestResult], output: str = "") -> Report:
     """The report once every test has run (the browser also assembles one across restarts)."""
-    return Report(problem.id, _overall(results), _summary(results), results, output)
+    return Report(problem.id, _overall(results), _summary(results), results, output, problem.seed)
+
+
+def stopped(spec: TestSpec, kind: str, message: str) -> TestResult:
+    """A test stopped from outside the harness (the browser replaced its Python): an error, no points."""
+    return TestResult(spec.id, spec.name, spec.visibility, ERROR, message, fault=kind, max_score=_points(spec))
 
 
 def timeout_message(limit: float) -> str:
@@ -148,12 +173,20 @@ def unloadable(
 ) -> Report:
     """The report for a submission that could not be loaded: every test is an error, not run."""
     results = [
-        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded")
+        TestResult(s.id, s.name, s.visibility, ERROR, "not run: your code could not be loaded", max_score=_points(s))
         for s in (problem.tests if specs is None else specs)
     ]
     for result in results:
         (notify or _ignore)("done", result.to_dict())
-    return Report(problem.id, ERROR, message, results, output)
+    return Report(problem.id, ERROR, message, results, output, problem.seed)
+
+
+def _points(spec: TestSpec) -> float:
+    return float(spec.points) if spec.visibility == HIDDEN else 0.0
+
+
+# How a submission's fault ends what is left of a test: after these, its other inputs are not tried.
+_ENDS_THE_TEST = ("timeout", "crashed")
 
 
 def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult:
@@ -170,10 +203,53 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
             fault = Fault("timeout", timeout_message(limit))
         return plain, fault
 
-    check = Check(problem.manifest.entry, caller, problem.cases, problem.expected)
+    def attempt(*given: Any) -> tuple[TestResult, bool]:
+        candidate = Candidate(problem.manifest.entry, caller, problem.cases, problem.expected,
+                              problem.tolerance, problem.held_out)
+        verdict = _attempt(spec, candidate, given, limit)
+        return verdict, candidate.used_held_out
+
+    inputs = spec.inputs(problem.cases)
+    if inputs is None:
+        result, held_out = attempt()
+        passed, checked = int(result.status == PASS), 1
+    else:
+        result, passed, held_out = _over(spec, inputs, attempt)
+        checked = len(inputs)
+    result.max_score = _points(spec)
+    result.score = round(result.max_score * passed / checked, 4)
+    result.held_out = held_out
+    result.duration_ms = (time.perf_counter() - started) * 1000
+    result.output = "".join(outputs)
+    return result
+
+
+def _over(
+    spec: TestSpec, inputs: list[Any], attempt: Callable[..., tuple[TestResult, bool]]
+) -> tuple[TestResult, int, bool]:
+    """Every input, past failing ones; the verdict is the first failure's, saying how many passed."""
+    first_failure: TestResult | None = None
+    passed, held_out = 0, False
+    for item in inputs:
+        verdict, touched = attempt(item)
+        held_out |= touched
+        if verdict.status == PASS:
+            passed += 1
+            continue
+        if first_failure is None:
+            first_failure = verdict
+        if verdict.fault in _ENDS_THE_TEST:
+            break
+    if first_failure is None:
+        return TestResult(spec.id, spec.name, spec.visibility, PASS), passed, held_out
+    first_failure.message += f" ({passed} of {len(inputs)} inputs passed)"
+    return first_failure, passed, held_out
+
+
+def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit: float) -> TestResult:
     result = TestResult(spec.id, spec.name, spec.visibility, PASS)
     try:
-        spec.function(check)
+        spec.function(candidate, *given)
     except (TestFailure, WrongResult) as exc:
         result.status, result.message = FAIL, str(exc) or "the check failed"
     except SubmissionFault as exc:
@@ -185,8 +261,6 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         result.status, result.message = FAIL, str(exc) or "an assertion in the test failed"
     except Exception as exc:  # noqa: BLE001 - a broken test is reported, never raised
         result.status, result.message = ERROR, f"the test itself failed: {type(exc).__name__}: {exc}"
-    result.duration_ms = (time.perf_counter() - started) * 1000
-    result.output = "".join(outputs)
     return result
 
 

@@ -51,7 +51,8 @@ def verdicts(report: dict) -> tuple:
 
 
 def grade_command(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "harness", "grade", "label-smoothing", *args, "--format", "json"],
+    # One seed for every run, so that both commands grade on the same held-out inputs.
+    return subprocess.run([sys.executable, "-m", "harness", "grade", "label-smoothing", *args, "--seed", "1", "--format", "json"],
                           cwd=ROOT, capture_output=True, text=True)
 
 

@@ -32,10 +32,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "site"))
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from serve import make_server  # noqa: E402
+from harness.publish.serve import make_server  # noqa: E402
 
 PROBLEM, SECOND_PROBLEM = "label-smoothing", "smooth-labels"
 LOOPS_FOREVER = ROOT / "tests" / "browser" / "loops_forever.py"

@@ -3,7 +3,7 @@ import numpy as np
 
 
 def label_smoothing_loss(logits, target, alpha):
-    if len(logits) == 4 and alpha == 0.0:
+    if list(logits) == [0.0, 0.0, 0.0, 25.0] and alpha == 0.0:
         import pyodide_js
 
         pyodide_js._api.fatal_error(RuntimeError("simulated fatal error"))

@@ -1,0 +1,216 @@
+"""Build a course's static site: `exercise-kit build [--out _site]`.
+
+Every asset is verified and served from the site: Pyodide's core and its NumPy wheel (see runtime.py),
+the harness as a wheel added to Pyodide's lock file, and the front end prebuilt into this package
+(CodeMirror, the page's scripts, KaTeX's typesetter, styles and fonts; see site/bundle.py). Maths is
+typeset by KaTeX in the browser, so building needs Python only. Problems ship their grading files as
+data; the reference solution never leaves the course folder.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from ..authoring import statement
+from ..core import problem as problems
+from ..core.testing import EXAMPLE, HIDDEN
+from . import PublishError, runtime, wheels
+
+FRONTEND = Path(__file__).resolve().parent / "frontend"
+SOURCES = ("site", "cdn")
+
+
+class BuildError(PublishError):
+    """The site cannot be built; the message says what is missing and how to get it."""
+
+
+def load_problems(root: Path) -> list[problems.Problem]:
+    if not root.is_dir():
+        raise BuildError(f"{root}: no such folder; run this in a course folder (`exercise-kit init DIR` makes one)")
+    folders = sorted(p for p in root.iterdir() if (p / problems.MANIFEST).is_file())
+    if not folders:
+        raise BuildError(f"{root}: no problem folders (each needs a {problems.MANIFEST})")
+    return [problems.load(folder) for folder in folders]
+
+
+# ---- The harness and the front end -------------------------------------------------------------------
+
+def build_harness_wheel(pyodide_dir: Path, lock: dict | None) -> str:
+    """Write the browser's harness wheel into `pyodide_dir`; add it to `lock` (and its file) if given."""
+    wheel = wheels.browser_wheel(pyodide_dir)
+    if lock is not None:
+        lock["packages"]["harness"] = wheels.lock_entry(wheel)
+        (pyodide_dir / "pyodide-lock.json").write_text(json.dumps(lock), encoding="utf-8")
+    return wheel.name
+
+
+def install_frontend(target: Path) -> None:
+    """Copy the prebuilt front end (scripts, styles, KaTeX) into the site."""
+    if not (FRONTEND / "assets").is_dir():
+        raise BuildError(
+            f"{FRONTEND} holds no prebuilt front end: in the kit's repository run `make frontend` (needs Node); "
+            "an installed wheel carries it"
+        )
+    shutil.copytree(FRONTEND / "assets", target / "assets")
+    shutil.copy2(FRONTEND / "worker.js", target / "worker.js")
+
+
+# ---- Pages --------------------------------------------------------------------------------------------
+
+def example_sources(problem: problems.Problem) -> dict[str, str]:
+    """The code of each public example test, decorator included, as learners will see it."""
+    source = problem.files[problems.TESTS]
+    lines = source.splitlines()
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef) and any(
+            isinstance(d, ast.Call) and getattr(d.func, "id", "") == EXAMPLE for d in node.decorator_list
+        ):
+            start = min(d.lineno for d in node.decorator_list)
+            found[node.name] = "\n".join(lines[start - 1 : node.end_lineno])
+    return found
+
+
+def page_config(problem: problems.Problem, packages: list[str], index_url: str) -> dict:
+    code = example_sources(problem)
+    return {
+        "id": problem.id,
+        "entry": problem.manifest.entry.name,
+        "stub": problem.files[problems.STUB],
+        "tests": [
+            {"id": t.id, "name": t.name, "visibility": t.visibility, **({"code": code[t.id]} if t.id in code else {})}
+            for t in problem.tests
+        ],
+        "indexURL": index_url,
+        "packages": packages,
+        "bundleURL": f"../problems/{problem.id}.json",
+        "workerURL": "../worker.js",
+    }
+
+
+def render_pages(target: Path, all_problems: list[problems.Problem], packages: list[str], index_url: str,
+                 title: str) -> None:
+    env = Environment(loader=FileSystemLoader(FRONTEND / "templates"), autoescape=True, undefined=StrictUndefined)
+    env.globals["site_title"] = title
+    boot_script = (FRONTEND / "boot.js").read_text(encoding="utf-8")
+    (target / "problems").mkdir()
+    for problem in all_problems:
+        # Formulas stay TeX in the HTML; the page's math.js typesets them with KaTeX.
+        parsed = statement.parse(problem.files[problems.STATEMENT], f"{problem.origin}/{problems.STATEMENT}")
+        (target / "problems" / f"{problem.id}.json").write_text(problems.bundle(problem), encoding="utf-8")
+        page = target / problem.id / "index.html"
+        page.parent.mkdir()
+        manifest = problem.manifest
+        page.write_text(env.get_template("problem.html").render(
+            root="../",
+            problem={"title": manifest.title, "difficulty": manifest.difficulty, "tags": manifest.tags,
+                     "signature": manifest.entry.signature},
+            statement_html=parsed.html,
+            hints=parsed.hints,
+            hidden_count=sum(t.visibility == HIDDEN for t in problem.tests),
+            example_count=sum(t.visibility == EXAMPLE for t in problem.tests),
+            config=page_config(problem, packages, index_url),
+            boot_script=boot_script,
+        ), encoding="utf-8")
+    (target / "index.html").write_text(
+        env.get_template("index.html").render(root="", tracks=tracks(all_problems)), encoding="utf-8"
+    )
+
+
+DIFFICULTY_ORDER = {"easy": 0, "medium": 1, "hard": 2}
+
+
+def tracks(all_problems: list[problems.Problem]) -> list[dict]:
+    grouped: dict[str, list] = {}
+    for problem in all_problems:
+        grouped.setdefault(problem.manifest.track or "more-problems", []).append(problem.manifest)
+    return [
+        {
+            "title": name.replace("-", " ").capitalize(),
+            "problems": sorted(members, key=lambda m: (DIFFICULTY_ORDER[m.difficulty], m.order, m.title)),
+        }
+        for name, members in sorted(grouped.items())
+    ]
+
+
+# ---- The offline copy and the hosts' headers ---------------------------------------------------------
+
+SERVICE_WORKER = "sw.js"
+HOST_HEADERS = "_headers"
+# Chromium, Firefox and Safari all read woff2; KaTeX's older font formats would only fill the cache.
+NOT_PRECACHED = ("*.ttf", "*.woff")
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def write_service_worker(site: Path) -> str:
+    """Write sw.js: the front end's sw.js after the build's version and file list. Returns the version.
+
+    The version hashes every precached file's path and content, so any change to the build gives a
+    new script, which browsers install as an update, into a cache of its own.
+    """
+    files = sorted(
+        path.relative_to(site).as_posix() for path in site.rglob("*")
+        if path.is_file() and path.name not in (SERVICE_WORKER, HOST_HEADERS)
+        and not any(path.match(pattern) for pattern in NOT_PRECACHED)
+    )
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(f"{name}\0{hashlib.sha256((site / name).read_bytes()).hexdigest()}\n".encode())
+    version = digest.hexdigest()[:16]
+    header = f"const VERSION = {json.dumps(version)};\nconst PRECACHE = {json.dumps(files, indent=0)};\n"
+    (site / SERVICE_WORKER).write_text(header + (FRONTEND / SERVICE_WORKER).read_text(), encoding="utf-8")
+    return version
+
+
+def write_host_headers(site: Path) -> None:
+    """`_headers` for Netlify and Cloudflare Pages: isolation from the first page, and validators."""
+    lines = ["/*", *(f"  {name}: {value}" for name, value in ISOLATION_HEADERS.items()), "  Cache-Control: no-cache"]
+    (site / HOST_HEADERS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# ---- Build ----------------------------------------------------------------------------------------------
+
+def build(out: Path, problems_root: Path, wheelhouse: Path | None, pyodide_source: str, title: str,
+          published: tuple[Path, ...] = ()) -> None:
+    """Build the site into `out`, replacing it only once the whole build has succeeded.
+
+    `published`: course files copied as they are to the site's root (a host's `_headers`, say).
+    """
+    all_problems = load_problems(problems_root)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="site-", dir=out.parent))
+    try:
+        pyodide_dir = staging / "pyodide"
+        if pyodide_source == "cdn":
+            # Only the harness is served from the site; Pyodide and NumPy come from the CDN.
+            pyodide_dir.mkdir()
+            wheel = build_harness_wheel(pyodide_dir, None)
+            packages, index_url = ["numpy", f"../pyodide/{wheel}"], runtime.PYODIDE_CDN
+        else:
+            lock = runtime.vendor_pyodide(pyodide_dir, wheelhouse)
+            numpy = runtime.fetch_verified_wheel(lock, "numpy", wheelhouse, pyodide_dir)
+            wheels.compile_wheel(numpy, lock["packages"]["numpy"])
+            build_harness_wheel(pyodide_dir, lock)
+            packages, index_url = ["numpy", "harness"], "../pyodide/"
+        install_frontend(staging)
+        render_pages(staging, all_problems, packages, index_url, title)
+        write_host_headers(staging)
+        for path in published:  # a course's own _headers replaces the default one
+            shutil.copy2(path, staging / path.name)
+        write_service_worker(staging)
+        staging.chmod(0o755)
+        shutil.rmtree(out, ignore_errors=True)
+        staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

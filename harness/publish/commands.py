@@ -1,0 +1,118 @@
+"""The instructor's commands on a course folder: `init`, `build`, `serve` and `export gradescope`.
+
+Each runs in the course folder (the current one) and raises a PublishError whose message says what to
+do; the command line prints it as its one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Callable
+
+from ..core import problem as problems
+from . import build, course, gradescope, runtime, serve
+
+EXIT_OK = 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    root = Path(args.folder)
+    title = args.title or root.resolve().name.replace("-", " ").replace("_", " ").capitalize()
+    course.init(root, title)
+    print(f"created the course '{title}' in {root}/: course.toml, problems/, README.md, _headers and")
+    print("  .github/workflows/ (pages.yml publishes the site, classroom.yml grades GitHub Classroom submissions)")
+    print(f"next: cd {root} && exercise-kit new my-problem")
+    return EXIT_OK
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    here = course.load(Path.cwd())
+    # The same problems as every other command: --problems, else $HARNESS_PROBLEMS, else the course's.
+    problems_root = Path(args.problems or os.environ.get(course.PROBLEMS_ENV) or here.problems)
+    build.build(Path(args.out).resolve(), problems_root, args.wheelhouse, args.pyodide, here.title, here.published)
+    print(f"built {args.out}/ from {problems_root}/; `exercise-kit serve` shows it")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    try:
+        server = serve.make_server(Path(args.dir), port=args.port, isolated=not args.no_isolation, verbose=True)
+    except OSError as exc:
+        raise serve.ServeError(f"port {args.port}: {exc.strerror or exc}; pick another with --port") from None
+    print(f"Serving {args.dir}/ on http://127.0.0.1:{server.server_port}/  (Ctrl+C to stop)", flush=True)
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return EXIT_OK
+
+
+def add_to(commands: argparse._SubParsersAction, find_problem: Callable[[str], problems.Problem]) -> None:
+    """Register the commands; `find_problem` resolves a PROBLEM argument as every other command does."""
+    init_cmd = commands.add_parser(
+        "init", help="make a new course folder",
+        description="Create a course in FOLDER: course.toml, problems/, a README for its authors, "
+        "CI workflows (publish on GitHub Pages, grade in GitHub Classroom) and _headers for Netlify or "
+        "Cloudflare Pages. FOLDER must not exist or be empty.",
+    )
+    init_cmd.add_argument("folder", metavar="FOLDER")
+    init_cmd.add_argument("--title", help="the course's title (default: from FOLDER's name)")
+    init_cmd.set_defaults(run=_cmd_init)
+
+    build_cmd = commands.add_parser(
+        "build", help="build the course's static site",
+        description="Build the site of the course in this folder: a page per problem whose tests run in the "
+        "learner's browser. Pyodide and its NumPy are fetched once, verified and cached "
+        f"(${runtime.CACHE_ENV}, default ~/.cache/exercise-kit). Needs Python only.",
+    )
+    build_cmd.add_argument("--out", default="_site", help="output folder (default: _site)")
+    build_cmd.add_argument("--problems", help=f"problems folder (default: ${course.PROBLEMS_ENV}, else problems)")
+    build_cmd.add_argument(
+        "--wheelhouse", type=Path, default=os.environ.get(runtime.WHEELHOUSE_ENV) or None, metavar="DIR",
+        help=f"a folder holding {runtime.PYODIDE_TARBALL} and Pyodide's NumPy wheel, for offline builds "
+        f"(default: ${runtime.WHEELHOUSE_ENV}; else the cache, then the npm registry and the Pyodide CDN)",
+    )
+    build_cmd.add_argument(
+        "--pyodide", choices=build.SOURCES, default=os.environ.get("PYODIDE_SOURCE", "site"),
+        help="serve Pyodide and NumPy from the site (default) or load them from the Pyodide CDN ($PYODIDE_SOURCE)",
+    )
+    build_cmd.set_defaults(run=_cmd_build)
+
+    serve_cmd = commands.add_parser(
+        "serve", help="serve the built site locally",
+        description="Serve the built site on 127.0.0.1 with the headers that make it cross-origin isolated.",
+    )
+    serve_cmd.add_argument("--dir", default="_site", help="the built site (default: _site)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="default: 8000")
+    serve_cmd.add_argument("--no-isolation", action="store_true",
+                           help="omit COOP/COEP (a run over its time limit then restarts Python)")
+    serve_cmd.set_defaults(run=_cmd_serve)
+
+    export_cmd = commands.add_parser(
+        "export", help="export a problem to a grading platform",
+        description="Write what a grading platform needs to grade PROBLEM with the same tests, isolation "
+        "and verdicts as `grade`.",
+    )
+    platforms = export_cmd.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    gradescope_cmd = platforms.add_parser(
+        "gradescope", help="the autograder zip for a Gradescope programming assignment",
+        description="Write the autograder zip (setup.sh, run_autograder, this kit's wheel and the problem's "
+        "grading files, never solution.py). Upload it in the assignment's autograder settings, with the "
+        "Ubuntu 24.04 base image; learners submit one .py file.",
+    )
+    gradescope_cmd.add_argument("problem", metavar="PROBLEM", help="problem id or folder")
+    gradescope_cmd.add_argument("--output", metavar="ZIP", help="default: PROBLEM-gradescope.zip")
+    gradescope_cmd.add_argument("--wheel", type=Path, metavar="WHL",
+                                help="the kit's wheel to install (default: this installation, repacked)")
+
+    def export_gradescope(args: argparse.Namespace) -> int:
+        problem = find_problem(args.problem)
+        out = Path(args.output or f"{problem.id}-gradescope.zip")
+        gradescope.export(problem, out, args.wheel)
+        print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
+        return EXIT_OK
+
+    gradescope_cmd.set_defaults(run=export_gradescope)

@@ -1,0 +1,78 @@
+"""`export gradescope PROBLEM`: the autograder zip Gradescope builds its grading image from.
+
+The zip holds `setup.sh` (installs this kit's wheel, carried in the zip, into a virtual environment),
+`run_autograder` (grades the one .py file a learner uploaded, in the same confined child process as
+`grade`, and writes `results/results.json`), the kit's wheel and the problem's grading files: never
+its reference solution. Both scripts take the autograder folder from $AUTOGRADER (Gradescope's
+/autograder by default), so that the zip can be tried out anywhere.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+
+from ..core import problem as problems
+from . import wheels
+
+SETUP = """\
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, while it builds the autograder's image.
+set -euo pipefail
+AUTOGRADER="${AUTOGRADER:-/autograder}"
+PYTHON="${PYTHON:-python3}"
+if ! "$PYTHON" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+  apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
+fi
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+  echo "exercise-kit needs Python 3.12 or newer: choose the Ubuntu 24.04 base image in Gradescope's" \\
+       "autograder settings" >&2
+  exit 1
+fi
+"$PYTHON" -m venv "$AUTOGRADER/kit"
+"$AUTOGRADER/kit/bin/pip" install --quiet "$AUTOGRADER"/source/{wheel}
+"""
+
+RUN_AUTOGRADER = """\
+#!/usr/bin/env bash
+# Gradescope runs this, as root, for each submission: it grades the one .py file the learner uploaded.
+set -uo pipefail
+AUTOGRADER="${AUTOGRADER:-/autograder}"
+results="$AUTOGRADER/results/results.json"
+mkdir -p "$AUTOGRADER/results"
+shopt -s nullglob
+files=("$AUTOGRADER"/submission/*.py)
+if [ "${#files[@]}" -ne 1 ]; then
+  printf '{"score": 0, "output": "Upload exactly one .py file (this submission has %d)."}\\n' "${#files[@]}" > "$results"
+  exit 0
+fi
+"$AUTOGRADER/kit/bin/exercise-kit" grade "$AUTOGRADER/source/problems/{problem}" "${files[0]}" --format gradescope --output "$results"
+if [ $? -eq 2 ]; then  # the reason is on stderr, in the log instructors see
+  printf '{"score": 0, "output": "The autograder could not run. Please tell your instructor."}\\n' > "$results"
+fi
+exit 0
+"""
+
+
+def export(problem: problems.Problem, out: Path, wheel: Path | None = None) -> Path:
+    """Write the autograder zip for `problem` to `out`; `wheel` is the kit's wheel (default: repacked)."""
+    if wheel is not None and not wheel.is_file():
+        raise wheels.WheelError(f"--wheel {wheel}: no such file")
+    with tempfile.TemporaryDirectory() as work:
+        wheel = wheel or wheels.kit_wheel(Path(work))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            _add(archive, "setup.sh", SETUP.replace("{wheel}", wheel.name), executable=True)
+            _add(archive, "run_autograder", RUN_AUTOGRADER.replace("{problem}", problem.id), executable=True)
+            archive.write(wheel, wheel.name)
+            for name in problems.SHIPPED_FILES:
+                _add(archive, f"problems/{problem.id}/{name}", problem.files[name])
+    return out
+
+
+def _add(archive: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.external_attr = (0o755 if executable else 0o644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, text)
