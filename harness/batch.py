@@ -6,7 +6,10 @@ its own. `shard(paths, "i/n")` splits a course deterministically across a CI mat
 
 from __future__ import annotations
 
+import errno
 import math
+import os
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +17,12 @@ from pathlib import Path
 from .core import runner
 from .core.problem import Problem
 from .core.runner import ERROR, PASS, Report
-from .sandbox.executor import ForkedChild, Limits, Zygote
+from .core.submission import one_line
+from .core.manifest import ProblemError
+from .sandbox.executor import WALL_FACTOR, ForkedChild, Limits, Zygote, usable_cores
 
 LIMIT_FAULTS = ("timeout", "crashed")
+MAX_SOURCE = 1024 * 1024
 
 
 class BatchError(Exception):
@@ -34,16 +40,21 @@ class Graded:
 
 
 def collect(paths: list[str]) -> list[Path]:
-    """Files as given, and every .py file under each folder; sorted, without duplicates."""
+    """Files as given, and every .py name under each folder; sorted, without duplicates.
+
+    Links are listed, never followed (reading one gives that submission an error record), and a folder
+    behind a link is never entered: a link must not pull the reference or anyone's files into a batch.
+    """
     found: set[Path] = set()
     for name in paths:
         path = Path(name)
-        if path.is_dir():
-            found.update(p for p in path.rglob("*.py") if p.is_file() or p.is_symlink())
-        elif path.exists() or path.is_symlink():
-            found.add(path)
+        if not os.path.lexists(name) and not os.path.lexists(name.rstrip("/")):
+            raise BatchError(f"{display(name)}: no such file or folder")
+        if path.is_dir() and not os.path.islink(name.rstrip("/") or "/"):
+            for folder, _, files in os.walk(path, followlinks=False):
+                found.update(Path(folder, f) for f in files if f.endswith(".py"))
         else:
-            raise BatchError(f"{name}: no such file or folder")
+            found.add(path)
     return sorted(found)
 
 
@@ -54,42 +65,79 @@ def shard(paths: list[Path], spec: str | None) -> list[Path]:
     try:
         index, count = (int(part) for part in spec.split("/"))
     except ValueError:
-        raise BatchError(f"--shard takes i/n, like 2/8 (got '{spec}')") from None
+        raise BatchError(f"--shard takes i/n, like 2/8 (got '{display(spec)}')") from None
     if not 1 <= index <= count:
         raise BatchError(f"--shard {spec}: i must be between 1 and n")
     return paths[index - 1 :: count]
 
 
 def limits_for(problem: Problem) -> Limits:
-    """The kernel's RLIMIT_CPU for the whole submission: a backstop behind the per-test CPU-time limits."""
+    """A CPU-time backstop behind the per-test limits."""
     return Limits(cpu_seconds=math.ceil(problem.manifest.time_limit * len(problem.tests)) + 10)
 
 
-def grade_source(problem: Problem, source: str | bytes, name: str, zygote: Zygote) -> Report:
+def grade_source(problem: Problem, source: str | bytes, name: str, zygote: Zygote, jobs: int = 1) -> Report:
+    """Grade one source. With `jobs` children sharing the cores, each may take proportionally longer in
+    wall time, so that its verdict is the one it gets alone (time limits are charged in CPU time)."""
     if isinstance(source, bytes):
-        return runner.unloadable(problem, f"{name} is not UTF-8 text; save it as UTF-8")
-    with ForkedChild(zygote, limits_for(problem)) as executor:
+        return runner.unloadable(problem, f"{display(name)} is not UTF-8 text; save it as UTF-8")
+    wall_factor = WALL_FACTOR * max(1.0, jobs / usable_cores())
+    with ForkedChild(zygote, limits_for(problem), wall_factor=wall_factor) as executor:
         return runner.run(problem, source, executor)
 
 
-def read(path: Path) -> str | bytes:
-    data = path.read_bytes()
+def read(path: Path | str) -> str | bytes:
+    """A submission's text; OSError when it is a link, not a regular file, or larger than MAX_SOURCE.
+
+    Opened without following links and without blocking (a FIFO or a device is refused, never read).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (links, folders, FIFOs and devices are not read)")
+        data = file.read(MAX_SOURCE + 1)
+    if len(data) > MAX_SOURCE:
+        raise OSError(errno.EFBIG, f"larger than {MAX_SOURCE // 1024} KiB")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         return data
 
 
+def reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "a symbolic link (links are not followed)"
+    return exc.strerror or str(exc)
+
+
+def display(name: Path | str) -> str:
+    """A file name as one printable line: undecodable bytes, controls and backslashes escaped."""
+    return one_line(os.fsencode(name).decode("utf-8", "surrogateescape"))  # bad bytes: lone surrogates
+
+
 def grade_all(problem: Problem, paths: list[Path], jobs: int, zygote: Zygote) -> list[Graded]:
+    """One record per path, in order, whatever a submission does; a broken problem (ProblemError) stops all."""
     def grade(path: Path) -> Graded:
+        name = display(path)
         try:
             source = read(path)
         except OSError as exc:
-            return Graded(str(path), runner.unloadable(problem, f"{path}: cannot be read: {exc.strerror or exc}"))
-        return Graded(str(path), grade_source(problem, source, path.name, zygote))
+            return Graded(name, runner.unloadable(problem, f"{name}: cannot be read: {reason(exc)}"))
+        try:
+            return Graded(name, grade_source(problem, source, path.name, zygote, jobs))
+        except ProblemError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one submission's fault never ends the batch
+            return Graded(name, runner.unloadable(
+                problem, f"could not be graded (the grader's fault, not yours): {type(exc).__name__}: {exc}"))
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(grade, paths))
+        futures = [pool.submit(grade, path) for path in paths]
+        try:
+            return [future.result() for future in futures]
+        except ProblemError:
+            pool.shutdown(cancel_futures=True)
+            raise
 
 
 def summary(problem: Problem, graded: list[Graded], isolation: str = "") -> dict:

@@ -11,8 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import harness
 
@@ -24,7 +27,7 @@ from .formats import BATCH_FORMATS, FORMATS
 from .platforms import PLATFORM_FORMATS
 from .publish import PublishError, commands as publish_commands
 from .publish.course import PROBLEMS_ENV
-from .sandbox.executor import ForkedChild, Zygote
+from .sandbox.executor import ForkedChild, Zygote, usable_cores
 
 PROG = "exercise-kit"
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
@@ -36,8 +39,36 @@ class UsageError(Exception):
     """Grading cannot run; the message is the one line the user sees."""
 
 
+# tests.py runs in this process when a problem loads: a loop there must end as that file's fault.
+LOAD_TIMEOUT = 10.0
+
+
+class _LoadTookTooLong(Exception):
+    pass
+
+
+@contextmanager
+def _bounded_load(seconds: float = LOAD_TIMEOUT) -> Iterator[None]:
+    """Interrupt a problem's loading after `seconds` (repeatedly, so a bare `except` cannot absorb it)."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise _LoadTookTooLong(f"did not finish within {seconds:g} s (a loop at import?)")
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def find_problem(name: str) -> problems.Problem:
     """PROBLEM is a path to a problem folder, or an id under $HARNESS_PROBLEMS (default ./problems)."""
+    with _bounded_load():
+        return _find_problem(name)
+
+
+def _find_problem(name: str) -> problems.Problem:
     path = Path(name)
     if not path.is_dir():
         root = _problems_root()
@@ -51,9 +82,9 @@ def find_problem(name: str) -> problems.Problem:
 
 def read_submission(path: str) -> str | bytes:
     try:
-        return batch.read(Path(path))
+        return batch.read(path)
     except OSError as exc:
-        raise UsageError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+        raise UsageError(f"{batch.display(path)}: cannot be read: {batch.reason(exc)}") from None
 
 
 def _write(args: argparse.Namespace, text: str) -> None:
@@ -63,11 +94,14 @@ def _write(args: argparse.Namespace, text: str) -> None:
     try:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"{args.output}: cannot be written: {exc.strerror or exc}") from None
+        raise UsageError(f"{batch.display(args.output)}: cannot be written: {exc.strerror or exc}") from None
 
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     problem = find_problem(args.problem)
+    problems.require_expected(problem)
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
     single = len(args.submissions) == 1 and not Path(args.submissions[0]).is_dir() and not args.shard
     if single and args.format not in SINGLE_FORMATS:
         raise UsageError(f"--format {args.format} is for batches (several submissions or a folder)")
@@ -76,9 +110,13 @@ def _cmd_grade(args: argparse.Namespace) -> int:
                          "for a batch use csv, json, junit or text")
     if not single:
         try:
-            paths = batch.shard(batch.collect(args.submissions), args.shard)
+            found = batch.collect(args.submissions)
+            paths = batch.shard(found, args.shard)
         except batch.BatchError as exc:
             raise UsageError(str(exc)) from None
+        if not found:
+            named = ", ".join(batch.display(name) for name in args.submissions)
+            raise UsageError(f"no submissions: no .py file in {named}")
     source = read_submission(args.submissions[0]) if single else ""
     with Zygote() as zygote:
         problem = _held_out(problem, args.seed, zygote)
@@ -103,7 +141,8 @@ def _cmd_expected(args: argparse.Namespace) -> int:
     if not args.check and folder.is_dir() and not (folder / problems.EXPECTED).exists():
         (folder / problems.EXPECTED).write_text("{}\n", encoding="utf-8")  # a new problem's first run
     problem = find_problem(args.problem)
-    rendered = expected.render(expected.compute(problem))
+    with Zygote() as zygote:
+        rendered = expected.render(expected.compute(problem, ForkedChild(zygote)))
     target = Path(problem.origin) / problems.EXPECTED
     if args.check:
         if problem.files[problems.EXPECTED] != rendered:
@@ -133,18 +172,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
         raise UsageError("--pyodide runs Pyodide under Node.js, which is not on PATH; install Node, or check "
                          "without --pyodide (the site's own tests in a browser run the same harness)")
     outcomes, broken = [], []
-    for name in names:
-        try:
-            outcomes.append(prove.prove(find_problem(name)))
-        except ProblemError as exc:
-            broken.append(f"{name}: FAILED\n  - {exc}")
+    with Zygote() as zygote:
+        for name in names:
+            try:
+                outcomes.append(prove.prove(find_problem(name), lambda: ForkedChild(zygote)))
+            except ProblemError as exc:
+                broken.append(str(exc))
     if args.pyodide:
         prove.prove_parity(outcomes, args.pyodide)
-    for text in [prove.render(o) for o in outcomes] + broken:
+    for text in [prove.render(o) for o in outcomes]:
         print(text)
-    failed = broken + [o for o in outcomes if o.findings]
-    print(f"\n{len(names) - len(failed)} of {len(names)} problems are sound")
-    return EXIT_FAIL if failed else EXIT_PASS
+    failed = [o for o in outcomes if o.findings]
+    print(f"\n{len(outcomes) - len(failed)} of {len(names)} problems are sound"
+          + (f"; {len(broken)} could not be checked" if broken else ""))
+    for reason in broken:  # the problem's own code failed: the contract's one line each, and exit 2
+        print(f"{PROG}: error: {reason}", file=sys.stderr)
+    return EXIT_CANNOT_GRADE if broken else EXIT_FAIL if failed else EXIT_PASS
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -184,8 +227,9 @@ def parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("--format", choices=sorted(SINGLE_FORMATS | BATCH_FORMATS), default="text",
                            help="report format (default: text; csv for batches only; "
                            f"{', '.join(sorted(PLATFORM_FORMATS))} for one submission only)")
-    grade_cmd.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                           help="submissions graded at a time (default: the number of CPUs)")
+    grade_cmd.add_argument("--jobs", type=int, default=usable_cores(), metavar="N",
+                           help=f"submissions graded at a time (default: the {usable_cores()} usable cores; "
+                           "more are allowed proportionally more wall time, so verdicts do not change)")
     grade_cmd.add_argument("--shard", metavar="i/n", help="grade only shard i of n (1-based) of the sorted submissions")
     grade_cmd.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     grade_cmd.add_argument("--seed", type=_seed, metavar="N",

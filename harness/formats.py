@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from .core.runner import ERROR, FAIL, PASS, SCHEMA_VERSION, Report, TestResult
+from .core.submission import one_line
 
 _MARK = {PASS: "PASS", FAIL: "FAIL", ERROR: "ERROR"}
 
@@ -18,7 +19,7 @@ def as_json(report: Report) -> str:
 
 
 def as_text(report: Report) -> str:
-    lines = [f"{report.problem}: {report.status.upper()} - {report.message}, score {report.score:g} of "
+    lines = [f"{report.problem}: {report.status.upper()} - {one_line(report.message)}, score {report.score:g} of "
              f"{report.max_score:g} (inputs drawn with seed {report.seed}: --seed {report.seed} reproduces this)"]
     if report.output:
         lines += ["  output while loading:", *_indent(report.output, 4)]
@@ -46,6 +47,11 @@ def _xml(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+def _cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never reads as a formula."""
+    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+
+
 def as_junit(report: Report) -> str:
     """One suite for the graded tests, and one for the public examples when there are any."""
     suites = ET.Element("testsuites")
@@ -60,7 +66,7 @@ def _junit_suite(parent: ET.Element, name: str, tests: list[TestResult], error: 
     suite = ET.SubElement(
         parent,
         "testsuite",
-        name=name,
+        name=_xml(name),
         tests=str(len(tests)),
         failures=str(sum(t.status == FAIL for t in tests)),
         errors=str(sum(t.status == ERROR for t in tests)),
@@ -70,7 +76,7 @@ def _junit_suite(parent: ET.Element, name: str, tests: list[TestResult], error: 
         ET.SubElement(suite, "properties").append(ET.Element("property", name="error", value=_xml(error)))
     for test in tests:
         case = ET.SubElement(
-            suite, "testcase", classname=name, name=test.name, time=f"{test.duration_ms / 1000:.3f}"
+            suite, "testcase", classname=_xml(name), name=_xml(test.name), time=f"{test.duration_ms / 1000:.3f}"
         )
         if test.status != PASS:
             tag = "failure" if test.status == FAIL else "error"
@@ -91,7 +97,8 @@ def batch_json(problem: str, graded: list, summary: dict) -> str:
 
 
 def batch_text(problem: str, graded: list, summary: dict) -> str:
-    lines = [f"{g.submission}: {g.report.status.upper()} - {g.report.message}" for g in graded]
+    # g.submission is already a printable line (batch.display); a message may hold the learner's newlines.
+    lines = [f"{g.submission}: {g.report.status.upper()} - {one_line(g.report.message)}" for g in graded]
     lines.append(
         f"{problem}: {summary['submissions']} submissions: {summary['passed']} passed, {summary['failed']} failed, "
         f"{summary['errored']} could not be loaded, {summary['hit_limit']} hit a limit"
@@ -110,9 +117,9 @@ def batch_csv(problem: str, graded: list, summary: dict) -> str:
                      "message", *test_ids])
     for g in graded:
         statuses = {t.id: t.status for t in g.report.graded}
-        writer.writerow([g.submission, f"{g.report.score:g}", f"{g.report.max_score:g}", g.report.status,
+        writer.writerow([_cell(g.submission), f"{g.report.score:g}", f"{g.report.max_score:g}", g.report.status,
                          g.report.count(PASS), g.report.count(FAIL), g.report.count(ERROR), int(g.hit_limit),
-                         g.report.message, *(statuses.get(i, "") for i in test_ids)])
+                         _cell(one_line(g.report.message)), *(statuses.get(i, "") for i in test_ids)])
     return out.getvalue()
 
 

@@ -34,3 +34,6 @@ class InProcess:
 
     def clock(self) -> float:
         return time.perf_counter()
+
+    def close(self) -> None:
+        """Nothing to release: the submission lived in this interpreter."""

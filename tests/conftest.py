@@ -27,10 +27,11 @@ if not os.environ.get("PYODIDE_WHEELHOUSE") and (ROOT.parent / "shared" / "pyodi
     os.environ["PYODIDE_WHEELHOUSE"] = str(ROOT.parent / "shared" / "pyodide-wheels")
 
 
-def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
-    """`python -m harness ARGS` in a fresh process, exactly as a CI script would call it."""
+def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m harness ARGS` in a fresh process, exactly as a CI script would call it (`env`: added variables)."""
     return subprocess.run(
-        [sys.executable, "-m", "harness", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "harness", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
     )
 
 

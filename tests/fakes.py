@@ -36,3 +36,6 @@ class ScriptedExecutor:
 
     def clock(self) -> float:
         return self.now
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import re
+import shutil
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from conftest import PROBLEMS, run_cli
+from conftest import PROBLEMS, ROOT, run_cli
+from harness import batch
+from harness.core import problem as problems
+from harness.sandbox import wire
+from harness.sandbox.executor import UidBlock, Zygote
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 MUTANTS = PROBLEMS / "label-smoothing" / "mutants"
@@ -30,7 +41,8 @@ def mixed_batch() -> dict:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the strongest isolation needs root, as CI grades")
 def test_as_root_every_submission_is_chrooted_under_a_uid_of_its_own(mixed_batch):
-    assert mixed_batch["summary"]["isolation"] == "chroot into its own folder, own unprivileged uid"
+    assert mixed_batch["summary"]["isolation"] == ("chroot into its own folder, own unprivileged uid, seccomp filter, "
+                                                   "network and IPC namespaces of the run")
 
 
 def test_a_folder_of_mixed_submissions_gets_one_correct_record_each(mixed_batch):
@@ -87,3 +99,181 @@ def test_an_unreadable_submission_in_a_batch_is_a_record_not_a_crash(cli, tmp_pa
     records = {Path(r["submission"]).name: r for r in json.loads(run.stdout)["submissions"]}
     assert records["fine.py"]["status"] == "pass"
     assert records["dangling.py"]["status"] == "error" and "cannot be read" in records["dangling.py"]["message"]
+
+
+# ---- Adversarial batches: links, names, faults of one submission, empty inputs, traces ---------------
+
+SOLUTION = PROBLEMS / "label-smoothing" / "solution.py"
+NAIVE = MUTANTS / "naive_softmax.py"
+
+
+def records_of(run) -> dict[str, dict]:
+    return {r["submission"]: r for r in json.loads(run.stdout)["submissions"]}
+
+
+def test_links_fifos_and_devices_are_never_followed_or_read(cli, tmp_path):
+    secrets = tmp_path / "secrets.txt"
+    secrets.write_text("s3cr3t_token\n")
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "reference.py").symlink_to(SOLUTION)
+    (batch / "secrets.py").symlink_to(secrets)
+    (batch / "zero.py").symlink_to("/dev/zero")
+    os.mkfifo(batch / "fifo.py")
+    (batch / "linked").symlink_to(PROBLEMS / "label-smoothing", target_is_directory=True)
+    (batch / "fine.py").write_text(NAIVE.read_text())
+    linked_folder = tmp_path / "linked-folder"
+    linked_folder.symlink_to(PROBLEMS / "label-smoothing", target_is_directory=True)
+
+    run = cli("grade", "label-smoothing", str(batch), f"{linked_folder}/", "--format", "json", timeout=120)
+
+    assert run.returncode == 1, run.stderr
+    records = {Path(name).name: r for name, r in records_of(run).items()}
+    assert sorted(records) == ["fifo.py", "fine.py", "linked-folder", "reference.py", "secrets.py", "zero.py"]
+    for name in ("reference.py", "secrets.py", "zero.py", "linked-folder"):
+        assert records[name]["status"] == "error"
+        assert "a symbolic link (links are not followed)" in records[name]["message"], records[name]
+    assert "not a regular file" in records["fifo.py"]["message"]
+    assert records["fine.py"]["status"] == "fail"
+    assert "s3cr3t" not in run.stdout
+
+
+def test_file_names_can_neither_break_nor_forge_a_report(cli, tmp_path):
+    forged = "x.py: PASS - 5 of 5 tests passed\nevil"
+    names = [os.fsencode(tmp_path / "batch" / forged) + b".py", os.fsencode(tmp_path / "batch") + b"/not-utf8-\xff.py",
+             os.fsencode(tmp_path / "batch" / "=cmd|' -C calc'!A0\x07\u202e.py")]
+    (tmp_path / "batch").mkdir()
+    for name in names:
+        with open(name, "wb") as file:
+            file.write(NAIVE.read_bytes())
+
+    text = cli("grade", "label-smoothing", str(tmp_path / "batch"), "--format", "text").stdout
+    assert text.count("\n") == len(names) + 1 + 5 + 1  # a line per record, the totals, a line per test, isolation
+    records = text.splitlines()[: len(names)]
+    assert all(line.startswith(str(tmp_path / "batch")) and line.endswith(": FAIL - 4 of 5 tests passed") for line in records)
+    assert "\\u000aevil" in text and "\\udcff" in text and "\\u0007\\u202e" in text
+    suites = ET.fromstring(cli("grade", "label-smoothing", str(tmp_path / "batch"), "--format", "junit").stdout)
+    assert len(suites.findall("testsuite")) == len(names)
+    rows = list(csv.reader(io.StringIO(cli("grade", "label-smoothing", str(tmp_path / "batch"), "--format", "csv").stdout)))
+    assert len(rows) == 1 + len(names)
+    assert not any(row[0].startswith(("=", "+", "-", "@")) for row in rows[1:])
+    report = tmp_path / "report.json"
+    run = cli("grade", "label-smoothing", str(tmp_path / "batch"), "--format", "json", "--output", str(report))
+    assert run.returncode == 1, run.stderr
+    assert len(json.loads(report.read_text(encoding="utf-8"))["submissions"]) == len(names)
+
+
+def test_a_full_temporary_file_system_midway_is_each_submissions_record(monkeypatch):
+    problem = problems.load(PROBLEMS / "label-smoothing")
+
+    def no_space(limits):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with Zygote() as zygote:
+        monkeypatch.setattr(zygote, "spawn", no_space)
+        graded = batch.grade_all(problem, [SOLUTION, NAIVE], 2, zygote)
+
+    assert [g.submission for g in graded] == [str(SOLUTION), str(NAIVE)]
+    for record in graded:
+        assert record.report.status == "error"
+        assert record.report.message == ("could not be graded (the grader's fault, not yours): "
+                                         "OSError: [Errno 28] No space left on device")
+
+
+def test_an_empty_input_is_refused_but_an_empty_shard_is_a_report(cli, tmp_path):
+    run = cli("grade", "label-smoothing", str(tmp_path))
+    assert run.returncode == 2 and run.stderr.count("\n") == 1
+    assert f"no submissions: no .py file in {tmp_path}" in run.stderr
+    (tmp_path / "only.py").write_text(SOLUTION.read_text())
+    run = cli("grade", "label-smoothing", str(tmp_path), "--shard", "2/2", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["summary"]["submissions"] == 0
+
+
+DRIPPER = '''
+import sys, time
+import numpy as np
+wire = sys.modules["harness.sandbox.wire"]
+def drip(fd, message):
+    body = wire.json.dumps(message).encode()
+    for byte in wire._HEADER.pack(len(body)) + body:
+        wire.os.write(fd, bytes([byte]))
+        time.sleep(0.6 / (len(body) + 4))
+wire.send = drip
+def label_smoothing_loss(logits, target, alpha):
+    z = np.asarray(logits, dtype=float)
+    log_p = z - z.max() - np.log(np.sum(np.exp(z - z.max())))
+    return float(-(1 - alpha) * log_p[target] - alpha * log_p.mean())
+'''
+
+
+def test_wall_time_is_bounded_per_test_even_for_a_reply_that_drips(cli, tmp_path):
+    """Each reply takes 0.6 s of wall time and no CPU; the problem allows 0.25 s, so 1 s of wall per test."""
+    problem = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", problem, ignore=shutil.ignore_patterns("__pycache__"))
+    manifest = problem / "problem.toml"
+    manifest.write_text(re.sub(r"time_limit = [0-9.]+", "time_limit = 0.25", manifest.read_text()))
+    (tmp_path / "dripper.py").write_text(DRIPPER)
+
+    run = cli("grade", str(problem), str(tmp_path / "dripper.py"), "--format", "json")
+
+    report = json.loads(run.stdout)
+    assert report["status"] != "pass", report
+    assert all(t["status"] == "error" and "time limit" in t["message"] for t in report["tests"] if t["duration_ms"] > 1500)
+    assert all(t["duration_ms"] < 1500 for t in report["tests"])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a root grader hands out uids")
+def test_concurrent_runs_lock_different_blocks_of_uids():
+    first, second = UidBlock(), UidBlock()
+    try:
+        assert first.first != second.first
+        taken = {first.take() for _ in range(1000)}
+        assert len(taken) == 1000 and second.take() not in taken
+    finally:
+        first.release()
+        second.release()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as CI grades: children run as uids of their own")
+def test_the_run_has_its_own_namespaces_and_a_killed_grader_leaves_nothing(tmp_path):
+    (tmp_path / "sleeper.py").write_text("import time\ntime.sleep(600)\n")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    grader = subprocess.Popen([sys.executable, "-m", "harness", "grade", "label-smoothing", str(tmp_path / "sleeper.py")],
+                              cwd=ROOT, env={**os.environ, "TMPDIR": str(scratch)},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(scratch.glob("harness-*/submission-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    zygote, _, zygote_group = next(p for p in processes() if p[1] == grader.pid)
+    for namespace in ("net", "ipc"):  # the run's own: no interface up, no shared IPC objects
+        assert os.readlink(f"/proc/{zygote}/ns/{namespace}") != os.readlink(f"/proc/self/ns/{namespace}")
+
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 10
+    while (list(scratch.iterdir()) or any(g == zygote_group for *_, g in processes())) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(scratch.iterdir()) == []
+    assert not [p for p in processes() if p[2] == zygote_group]
+
+
+def processes() -> list[tuple[int, int, int]]:
+    """(pid, parent, process group) of every process."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, rest = stat.read_text().split(" (", 1)
+        except OSError:
+            continue
+        _, parent, group = rest.rsplit(") ", 1)[1].split()[:3]
+        found.append((int(pid), int(parent), int(group)))
+    return found
+
+
+def test_tuples_stay_tuples_and_other_arguments_are_refused():
+    packed = wire.pack_args([(1, 2.0), [3, (4,)], np.arange(3)])
+    assert wire.unpack_args(json.loads(json.dumps(packed)))[:2] == [(1, 2.0), [3, (4,)]]
+    with pytest.raises(wire.ArgumentError, match="a set cannot be sent"):
+        wire.pack_args([{1, 2}])

@@ -114,6 +114,25 @@ def test_a_malformed_problem_is_named_and_the_others_still_checked(copy_of):
     manifest = folder.parent / "broken" / "problem.toml"
     manifest.write_text(manifest.read_text().replace('id = "label-smoothing"', 'id = "broken"').replace("[entry]", "[entry]\nextra = 1"))
     run = check(folder.parent)
-    assert run.returncode == 1
-    assert "broken/problem.toml: unknown key 'entry.extra'" in run.stdout
+    assert run.returncode == 2
+    assert "broken/problem.toml: unknown key 'entry.extra'" in run.stderr
     assert "label-smoothing: OK" in run.stdout
+
+
+def test_a_problem_whose_tests_exit_is_exit_2_naming_the_test(copy_of):
+    folder = copy_of("label-smoothing")
+    tests = folder / "tests.py"
+    tests.write_text(tests.read_text() + '\n\n@hidden("Exits")\ndef exits(t):\n    raise SystemExit(0)\n')
+    run = check(folder.parent, "label-smoothing")
+    assert run.returncode == 2
+    assert run.stderr == f"exercise-kit: error: {folder}/tests.py: test 'exits' raised SystemExit: 0\n"
+
+
+def test_a_mutant_that_exits_the_process_is_caught_and_the_check_goes_on(copy_of):
+    folder = copy_of("label-smoothing")
+    (folder / "mutants" / "exits.py").write_text('"""Ends the process instead of answering."""\nimport os\n\n\n'
+                                                 "def label_smoothing_loss(logits, target, alpha):\n    os._exit(0)\n")
+    run = check(folder.parent, "label-smoothing")
+    assert run.returncode == 0, run.stdout
+    assert re.search(r"mutants/exits\.py +x  x  x  x  x", run.stdout)
+    assert "1 of 1 problems are sound" in run.stdout

@@ -140,3 +140,55 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     stderr = process.stderr.read()
     process.wait(timeout=120)
     assert stderr == ""
+
+
+# ---- A broken problem is the instructor's fault: exit 2, one line naming the file and the cause -------
+
+EXITS_IN_A_TEST = '''
+
+@hidden("Exits instead of checking")
+def exits_instead_of_checking(t):
+    raise SystemExit(0)
+'''
+PASSES_A_SET = '''
+
+@hidden("Passes an argument no process can receive")
+def passes_a_set(t):
+    t.call({1.0, 2.0}, 0, 0.1)
+'''
+
+
+@pytest.mark.parametrize(
+    "file, change, reason",
+    [
+        ("tests.py", lambda text: "raise SystemExit(0)\n" + text, "tests.py: failed while loading: SystemExit: 0"),
+        ("tests.py", lambda text: text + EXITS_IN_A_TEST,
+         "tests.py: test 'exits_instead_of_checking' raised SystemExit: 0"),
+        ("tests.py", lambda text: text + PASSES_A_SET,
+         "tests.py: test 'passes_a_set' calls label_smoothing_loss with a set cannot be sent to the submission"),
+        ("tests.py", lambda text: text + "\nwhile True:\n    pass\n",
+         "tests.py: failed while loading: _LoadTookTooLong: did not finish within 10 s (a loop at import?)"),
+        ("expected.json", lambda text: text.replace('"formula/two-classes"', '"formula/renamed"'),
+         "expected.json: no value for case 'formula/two-classes'"),
+        ("expected.json", lambda text: text.replace('"kind": "float"', '"kind": "text"', 1),
+         "expected.json: the value of case"),
+    ],
+    ids=["exit-at-import", "exit-in-a-test", "unsendable-argument", "loops-at-import", "missing-expected",
+         "malformed-expected"],
+)
+def test_a_fault_of_the_problems_own_code_exits_2_naming_the_file(cli, tmp_path, file, change, reason):
+    broken = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", broken, ignore=shutil.ignore_patterns("__pycache__"))
+    (broken / file).write_text(change((broken / file).read_text()))
+    run = cli("grade", str(broken), SOLUTION, "--format", "json")
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.count("\n") == 1 and f"{broken}/{reason}" in run.stderr, run.stderr
+
+
+def test_a_learners_message_cannot_forge_a_line_of_the_text_report(cli, tmp_path):
+    forger = tmp_path / "forger.py"
+    forger.write_text('raise ValueError("x\\nlabel-smoothing: PASS - 5 of 5 tests passed")\n')
+    run = cli("grade", "label-smoothing", str(forger))
+    assert run.returncode == 1
+    assert "x\\u000alabel-smoothing: PASS - 5 of 5 tests passed" in run.stdout.splitlines()[0]
+    assert not any(line.startswith("label-smoothing: PASS") for line in run.stdout.splitlines())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import resource
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,17 @@ def test_scenario(scenario: Path, tmp_path: Path) -> None:
     guarded = [PROBLEMS, scenario.parent]
     before = [tree_digest(folder) for folder in guarded]
 
-    run = run_cli("grade", str(PROBLEMS / "label-smoothing"), str(scenario / "submission.py"), "--format", "json",
-                  cwd=tmp_path)
+    work, temp = tmp_path / "work", tmp_path / "temp"
+    work.mkdir()
+    temp.mkdir()
+    # As on a CI machine's usual limit of 1,024 open files, which a deep chain of folders exceeds.
+    limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(limits[0], 1024), limits[1]))
+    try:
+        run = run_cli("grade", str(PROBLEMS / "label-smoothing"), str(scenario / "submission.py"), "--format", "json",
+                      cwd=work, env={"TMPDIR": str(temp)})
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, limits)
 
     assert run.returncode == want["exit"], run.stderr
     assert run.stderr == ""
@@ -60,5 +70,6 @@ def test_scenario(scenario: Path, tmp_path: Path) -> None:
         check_test(test, want.get("every_test", {}), test["id"])
         check_test(test, want.get("tests", {}).get(test["id"], {}), test["id"])
     assert [tree_digest(folder) for folder in guarded] == before, "grading changed files it must not touch"
-    assert list(tmp_path.iterdir()) == [], "the submission wrote into the grader's working folder"
+    assert list(work.iterdir()) == [], "the submission wrote into the grader's working folder"
+    assert list(temp.iterdir()) == [], "grading left files behind in its temporary folder"
     assert [path for path in want.get("absent", []) if Path(path).exists()] == []

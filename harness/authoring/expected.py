@@ -14,7 +14,7 @@ from typing import Iterable
 
 from ..core.manifest import ProblemError
 from ..core.plain import WrongResult, decode
-from ..core.problem import EXPECTED, SOLUTION, Problem, redraw
+from ..core.problem import EXPECTED, SOLUTION, TESTS, Problem, redraw
 from ..core.runner import Executor
 from ..core.testing import PUBLISHED_SEED
 from ..inprocess import InProcess
@@ -34,7 +34,10 @@ def reference_values(problem: Problem, names: Iterable[str], executor: Executor)
         raise ProblemError(f"{where}: {fault.message}")
     values = {}
     for name in names:
-        plain, fault, _ = executor.call(list(problem.cases[name].args), problem.manifest.time_limit)
+        try:
+            plain, fault, _ = executor.call(list(problem.cases[name].args), problem.manifest.time_limit)
+        except ProblemError as exc:  # an argument no executor can carry
+            raise ProblemError(f"{problem.origin}/{TESTS}: case '{name}': {exc}") from None
         if fault is not None:
             raise ProblemError(f"{where}: on case '{name}' (seed {problem.seed}): {fault.message}")
         try:
@@ -45,10 +48,18 @@ def reference_values(problem: Problem, names: Iterable[str], executor: Executor)
     return values
 
 
-def compute(problem: Problem) -> dict:
-    """What expected.json holds: the reference's outputs on every case, with the published draws."""
+def compute(problem: Problem, executor: Executor | None = None) -> dict:
+    """What expected.json holds: the reference's outputs on every case, with the published draws.
+
+    Run on `executor` (closed afterwards; by default this process): the CLI passes the sandbox's, so
+    that even os._exit() in solution.py is a ProblemError naming it.
+    """
     published = problem if problem.seed == PUBLISHED_SEED else redraw(problem, PUBLISHED_SEED)
-    return reference_values(published, published.cases, InProcess())
+    executor = executor or InProcess()
+    try:
+        return reference_values(published, published.cases, executor)
+    finally:
+        executor.close()
 
 
 def held_out(problem: Problem, seed: int, executor: Executor) -> Problem:
@@ -68,6 +79,6 @@ def render(values: dict) -> str:
     return json.dumps(values, indent=2, sort_keys=True) + "\n"
 
 
-def is_current(problem: Problem) -> bool:
+def is_current(problem: Problem, executor: Executor | None = None) -> bool:
     """Whether expected.json holds exactly what the reference computes now."""
-    return problem.files[EXPECTED] == render(compute(problem))
+    return problem.files[EXPECTED] == render(compute(problem, executor))

@@ -15,8 +15,10 @@ import json
 import math
 import re
 import subprocess
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -70,34 +72,45 @@ def verdicts(report: runner.Report) -> dict[str, str]:
     return {t.id: t.status for t in report.tests}
 
 
-def prove(problem: problems.Problem) -> Outcome:
+NewExecutor = Callable[[], runner.Executor]
+
+
+def prove(problem: problems.Problem, new_executor: NewExecutor = InProcess) -> Outcome:
+    """Prove `problem`, running every subject and the reference on a fresh executor from `new_executor`.
+
+    The CLI passes the sandbox's, so that a mutant calling os._exit() is a crash the tests catch, and
+    a test's fault (ProblemError) is found exactly as `grade` finds it.
+    """
     outcome = Outcome(problem)
     _check_todo(outcome)
     if problems.SOLUTION not in problem.files:
         outcome.add_finding(problems.SOLUTION, "missing: the reference solution is needed to prove the tests")
         return outcome
     _check_statement(outcome)
-    _check_expected(outcome)
-    for subject in subjects(problem):
-        first, second = _grade(problem, subject.source), _grade(problem, subject.source)
+    # Against stale expected values the tests' verdicts prove nothing: only the draws are checked then.
+    current = _check_expected(outcome, new_executor)
+    for subject in subjects(problem) if current else []:
+        first, second = (_grade(problem, subject.source, new_executor) for _ in range(2))
         outcome.verdicts[subject.label] = verdicts(first)
         if verdicts(first) != verdicts(second):
             outcome.add_finding(subject.label, f"not deterministic: {verdicts(first)} then {verdicts(second)}")
         _judge(outcome, subject, first)
-    _prove_held_out(outcome)
+    _prove_held_out(outcome, new_executor, current)
     return outcome
 
 
-def _prove_held_out(outcome: Outcome) -> None:
-    """Over many seeds: the reference and every accepted variant pass, every mutant is caught."""
+def _prove_held_out(outcome: Outcome, new_executor: NewExecutor, grade: bool = True) -> None:
+    """Over many seeds: each Draw is its seed's alone, and (if `grade`) the reference and every accepted
+    variant pass, every mutant is caught."""
     problem = outcome.problem
     if not problem.drawn:
         return
-    graded = [s for s in subjects(problem) if s.must != "fail-all"]
+    graded = [s for s in subjects(problem) if s.must != "fail-all"] if grade else []
     misses: dict[Subject, list[tuple[int, str]]] = {}
     for seed in HELD_OUT_SEEDS:
         try:
-            drawn = expected.held_out(problem, seed, InProcess())
+            with closing(new_executor()) as reference:
+                drawn = expected.held_out(problem, seed, reference)
             again = problems.redraw(problem, seed)
         except ProblemError as exc:
             outcome.findings.append(str(exc))
@@ -108,7 +121,7 @@ def _prove_held_out(outcome: Outcome) -> None:
                                                 f"({seed}): draw only from the rng it is given")
             return
         for subject in graded:
-            miss = _misses(subject, _grade(drawn, subject.source))
+            miss = _misses(subject, _grade(drawn, subject.source, new_executor))
             if miss:
                 misses.setdefault(subject, []).append((seed, miss))
     for subject, found in misses.items():
@@ -125,8 +138,9 @@ def _same_args(first: tuple, second: tuple) -> bool:
     )
 
 
-def _grade(problem: problems.Problem, source: str) -> runner.Report:
-    return runner.run(problem, source, InProcess())
+def _grade(problem: problems.Problem, source: str, new_executor: NewExecutor) -> runner.Report:
+    with closing(new_executor()) as executor:
+        return runner.run(problem, source, executor)
 
 
 def _check_todo(outcome: Outcome) -> None:
@@ -180,15 +194,17 @@ def _agrees(got: object, shown: str) -> bool:
     return value.shape == want.shape and bool(np.all(np.abs(value - want) <= 0.5 * 10.0**-decimals + 1e-12))
 
 
-def _check_expected(outcome: Outcome) -> None:
+def _check_expected(outcome: Outcome, new_executor: NewExecutor) -> bool:
+    """Whether expected.json is what the reference computes; a finding says why not."""
     problem = outcome.problem
     try:
-        current = expected.is_current(problem)
+        current = expected.is_current(problem, new_executor())
     except ProblemError as exc:
         outcome.findings.append(str(exc))
-        return
+        return False
     if not current:
         outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `exercise-kit expected {problem.id}`")
+    return current
 
 
 def _judge(outcome: Outcome, subject: Subject, report: runner.Report) -> None:

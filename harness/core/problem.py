@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .manifest import Manifest, ProblemError, parse_manifest
+from .plain import WrongResult, decode
 from .testing import DEFAULT_ATOL, DEFAULT_RTOL, HIDDEN, PUBLISHED_SEED, Case, Draw, Selection, TestSpec, Tolerance
 
 MANIFEST = "problem.toml"
@@ -67,7 +68,9 @@ def draw(declared: Mapping[str, Case | Draw], seed: int, where: str) -> dict[str
             continue
         try:
             drawn = case.cases(name, seed)
-        except Exception as exc:  # noqa: BLE001 - the author's generator, reported as the problem's fault
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the author's generator (SystemExit too): the problem's fault
             raise ProblemError(f"{where}: Draw {name!r} failed (seed {seed}): {type(exc).__name__}: {exc}") from None
         wrong = next((n for n, c in drawn.items() if not isinstance(c, Case)), None)
         if wrong is not None:
@@ -131,7 +134,9 @@ def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[
         exec(compile(source, where, "exec"), namespace)
     except SyntaxError as exc:
         raise ProblemError(f"{where}: SyntaxError on line {exc.lineno}: {exc.msg}") from None
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit or os-level exits in tests.py are its fault too
         raise ProblemError(f"{where}: failed while loading: {type(exc).__name__}: {exc}") from None
     tests = tuple(v.__harness_test__ for v in namespace.values() if hasattr(v, "__harness_test__"))
     if not any(t.visibility == HIDDEN for t in tests):
@@ -169,6 +174,18 @@ def _tolerance(namespace: dict[str, Any], name: str, default: float, where: str)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ProblemError(f"{where}: {name} must be a number from 0 up to 1 (got {value!r})")
     return float(value)
+
+
+def require_expected(problem: Problem) -> None:
+    """Raise ProblemError, naming expected.json, unless every case has a value its tests can use."""
+    where = f"{problem.origin}/{EXPECTED}" if problem.origin else EXPECTED
+    for name in problem.cases:
+        if name not in problem.expected:
+            raise ProblemError(f"{where}: no value for case '{name}'; run `python -m harness expected {problem.id}`")
+        try:
+            decode(problem.expected[name], problem.manifest.entry.returns, f"the value of case '{name}'")
+        except WrongResult as exc:
+            raise ProblemError(f"{where}: {exc}") from None
 
 
 def _parse_expected(text: str, where: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 The executor is the only thing that differs between the browser (`InProcess`, in the worker) and the
 CLI (a limited child process): the tests, their order and how each outcome is judged are the same.
+Anything a test raises other than a verdict (SystemExit included) is the problem's fault, never the
+learner's: `run` raises ProblemError naming tests.py and the test.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol
 
-from .manifest import Entry
+from .manifest import Entry, ProblemError
 from .plain import WrongResult
-from .problem import Problem
+from .problem import TESTS, Problem
 from .submission import Fault
 from .testing import HIDDEN, PUBLISHED_SEED, Candidate, SubmissionFault, TestFailure, TestSpec
 
@@ -32,6 +34,9 @@ class Executor(Protocol):
 
     def clock(self) -> float:
         """Seconds the submission has used so far, on the clock its time limit is charged to."""
+
+    def close(self) -> None:
+        """Release what the submission held (its process, its folder)."""
 
 
 @dataclass
@@ -196,7 +201,12 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
 
     def caller(args: list[Any]) -> tuple[dict | None, Fault | None]:
         remaining = max(limit - (executor.clock() - charged_from), 0.001)
-        plain, fault, output = executor.call(args, remaining)
+        try:
+            plain, fault, output = executor.call(args, remaining)
+        except ProblemError as exc:  # the test passed an argument the executor cannot carry
+            raise _TestsBroken(f"calls {problem.manifest.entry.name} with {exc}") from None
+        except Exception as exc:
+            raise _ExecutorFailed() from exc
         if output:
             outputs.append(output)
         if fault is not None and fault.kind == "timeout":
@@ -206,7 +216,7 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     def attempt(*given: Any) -> tuple[TestResult, bool]:
         candidate = Candidate(problem.manifest.entry, caller, problem.cases, problem.expected,
                               problem.tolerance, problem.held_out)
-        verdict = _attempt(spec, candidate, given, limit)
+        verdict = _attempt(spec, candidate, given, limit, _tests_file(problem))
         return verdict, candidate.used_held_out
 
     inputs = spec.inputs(problem.cases)
@@ -246,7 +256,7 @@ def _over(
     return first_failure, passed, held_out
 
 
-def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit: float) -> TestResult:
+def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit: float, tests_file: str) -> TestResult:
     result = TestResult(spec.id, spec.name, spec.visibility, PASS)
     try:
         spec.function(candidate, *given)
@@ -259,9 +269,28 @@ def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit
         result.fault = "timeout"
     except AssertionError as exc:
         result.status, result.message = FAIL, str(exc) or "an assertion in the test failed"
-    except Exception as exc:  # noqa: BLE001 - a broken test is reported, never raised
-        result.status, result.message = ERROR, f"the test itself failed: {type(exc).__name__}: {exc}"
+    except _ExecutorFailed as exc:
+        raise exc.__cause__ from None
+    except _TestsBroken as exc:
+        raise ProblemError(f"{tests_file}: test '{spec.id}' {exc}") from None
+    except BaseException as exc:  # noqa: BLE001 - the tests are the problem's code: never the learner's fault
+        raise ProblemError(f"{tests_file}: test '{spec.id}' raised {type(exc).__name__}: {exc}") from None
     return result
+
+
+class _ExecutorFailed(BaseException):
+    """The executor itself failed (its cause says how): neither the learner's fault nor the problem's.
+
+    A BaseException, so that a test's own `except Exception` cannot mistake it for the submission's.
+    """
+
+
+class _TestsBroken(BaseException):
+    """A test used the submission in a way no executor can carry out."""
+
+
+def _tests_file(problem: Problem) -> str:
+    return f"{problem.origin}/{TESTS}" if problem.origin else TESTS
 
 
 def _overall(results: list[TestResult]) -> str:

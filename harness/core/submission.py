@@ -10,6 +10,7 @@ import inspect
 import io
 import sys
 import traceback
+import unicodedata
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,6 +90,24 @@ def captured_output() -> Iterator[BoundedOutput]:
             yield buffer
         finally:
             sys.stdout, sys.stderr = saved
+
+
+_UNPRINTABLE = ("Cc", "Cf", "Cs", "Zl", "Zp")  # controls, invisible formatting (bidi overrides), separators
+
+
+def one_line(text: str) -> str:
+    """`text` as one printable line: backslashes, controls and invisible characters escaped.
+
+    For what a learner controls (a file name, an exception's message) wherever a report prints it on a
+    line of its own, so that it can neither break a format nor forge a line.
+    """
+    return "".join(_escape(ch) if ch == "\\" or unicodedata.category(ch) in _UNPRINTABLE else ch for ch in text)
+
+
+def _escape(ch: str) -> str:
+    if ch == "\\":
+        return "\\\\"
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}"
 
 
 def cap_recursion() -> None:

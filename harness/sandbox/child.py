@@ -9,7 +9,10 @@ submission's source and the arguments of each call. Confinement, strongest first
 - otherwise: only its own working folder as the current directory (reported to the grader).
 
 In every case: resource limits (CPU, address space, processes, open files, file size), a scrubbed
-environment, standard streams on /dev/null, every other file descriptor closed.
+environment, standard streams on /dev/null, every other file descriptor closed, death with the zygote,
+and a seccomp filter (`harness.sandbox.kernel`): no sockets, no System V IPC, no keyrings, no signals
+to others, no leaving the zygote's process group. As root the zygote has also put itself, and so every
+child, in new network and IPC namespaces (no interface is up: there is nothing to connect to).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import os
 import resource
 import signal
 
-from . import wire
+from . import kernel, wire
 from ..core import submission
 from ..core.manifest import Entry
 
@@ -33,7 +36,6 @@ _RLIMITS = {
 
 def confine(config: dict, keep: tuple[int, ...]) -> str:
     """Confine this process as the module says; return a description of what was achieved."""
-    os.setsid()
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
@@ -52,22 +54,24 @@ def confine(config: dict, keep: tuple[int, ...]) -> str:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
-        isolation = "chroot into its own folder, own unprivileged uid"
+        isolation = ["chroot into its own folder", "own unprivileged uid"]
     else:
         try:
-            os.unshare(os.CLONE_NEWUSER | os.CLONE_NEWNS)
+            os.unshare(os.CLONE_NEWUSER | os.CLONE_NEWNS | os.CLONE_NEWNET | os.CLONE_NEWIPC)
             os.chroot(workdir)
             os.chdir("/")
-            isolation = "chroot into its own folder inside a user namespace"
+            isolation = ["chroot into its own folder inside user, network and IPC namespaces"]
         except (OSError, AttributeError):
             os.chdir(workdir)
-            isolation = "its own working folder only (no chroot: not root and no user namespaces)"
+            isolation = ["its own working folder only (no chroot: not root and no user namespaces)"]
+    kernel.die_with_parent(config["zygote"])
     os.environ.clear()
     os.environ.update({"HOME": "/", "TMPDIR": "/", **config["env"]})
     for name, value in config["limits"].items():
         resource.setrlimit(_RLIMITS[name], (value, value))
     submission.cap_recursion()
-    return isolation
+    isolation.append("seccomp filter" if kernel.install_seccomp() else "no seccomp filter (unsupported here)")
+    return ", ".join(isolation)
 
 
 def serve(requests: int, replies: int, isolation: str) -> None:

@@ -9,10 +9,10 @@ status is never consulted.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,19 +21,19 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from . import wire
-from ..core.manifest import Entry
-from ..core.submission import Fault
+from ..core.manifest import Entry, ProblemError
+from ..core.submission import OUTPUT_LIMIT, Fault
 
 STARTUP_TIMEOUT = 30.0
 # Time limits are charged in the child's CPU time, so that a verdict does not depend on how busy the
-# machine is; a child that sleeps, or is starved, is still stopped after this many times its limit.
+# machine is; wall time is charged too, at 1/WALL_FACTOR of its rate, so a child that sleeps, drips its
+# reply or is starved is stopped after WALL_FACTOR times its limit per test, whatever it does.
 WALL_FACTOR = 4
 FAST_WAIT = 0.05
-# Once a reply starts arriving, the rest of it must follow within this.
-REPLY_TIMEOUT = 10.0
 _TICKS = os.sysconf("SC_CLK_TCK")
 # Threads' stacks and buffers count against the address-space limit, so BLAS runs single-threaded:
 # measured, the zygote maps 106 MB with one OpenBLAS thread, 138 MB with two, more with more cores.
@@ -41,8 +41,76 @@ _PINNED_THREADS = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREA
 # Some processors need these for OpenBLAS to pick a working kernel; they carry no secrets.
 _PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # Each child runs as a uid of its own (when the grader is root), so RLIMIT_NPROC = 1 forbids forking
-# and nothing else on the machine shares its identity.
-_UID_BASE, _UID_SLOTS = 200_000, 10_000
+# and nothing else on the machine shares its identity. Each grading run locks a block of uids of its
+# own, so concurrent runs never hand out the same one (kill(-1) in one cannot reach another's child).
+_UID_BASE, _UID_BLOCK, _UID_BLOCKS = 200_000, 1_000, 500
+_UID_LOCKS = Path("/run/lock/harness-uids")  # root's alone: only a root grader hands out uids
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity), which may be fewer than the machine has."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class UidBlock:
+    """A block of _UID_BLOCK uids held by this run through an flock, released when the run ends or dies."""
+
+    def __init__(self) -> None:
+        _UID_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for block in range(_UID_BLOCKS):
+            fd = os.open(_UID_LOCKS / f"{block}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self._fd = fd
+            self.first = _UID_BASE + block * _UID_BLOCK
+            self._next = itertools.cycle(range(self.first, self.first + _UID_BLOCK))
+            return
+        raise RuntimeError(f"all {_UID_BLOCKS} blocks of uids are taken by other grading runs")
+
+    def take(self) -> int:
+        return next(self._next)
+
+    def release(self) -> None:
+        os.close(self._fd)
+
+
+def remove_tree(folder: str) -> None:
+    """Remove a folder a submission wrote into, however deep: no recursion, two descriptors at a time.
+
+    Each round moves the contents of the top level's subfolders up to the top and removes the emptied
+    subfolders, so a chain deeper than the open-file limit (where shutil.rmtree gives up) still goes.
+    Links are never followed: everything is named relative to descriptors opened with O_NOFOLLOW.
+    """
+    try:
+        top = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return
+    moved = itertools.count()
+    try:
+        while names := os.listdir(top):
+            for name in names:
+                try:
+                    os.unlink(name, dir_fd=top)
+                    continue
+                except IsADirectoryError:
+                    pass
+                sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top)
+                try:
+                    os.chmod(sub, 0o700)
+                    for inner in os.listdir(sub):
+                        os.rename(inner, f".up{next(moved)}", src_dir_fd=sub, dst_dir_fd=top)
+                finally:
+                    os.close(sub)
+                os.rmdir(name, dir_fd=top)
+    finally:
+        os.close(top)
+    os.rmdir(folder)
 
 
 @dataclass(frozen=True)
@@ -55,15 +123,21 @@ class Limits:
 
 
 class Zygote:
-    """The fork server: one per grading run, shared by every submission (thread-safe)."""
+    """The fork server: one per grading run, shared by every submission (thread-safe).
+
+    The zygote and its children form one process group that no child may leave (setsid and setpgid are
+    denied to them), so closing kills every child at once; if this process dies without closing, the
+    zygote sees its socket close, kills the group and removes the run's folder itself.
+    """
 
     def __init__(self) -> None:
         grader_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._uids = UidBlock() if os.geteuid() == 0 else None
         self._folder = tempfile.mkdtemp(prefix="harness-")
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **_PINNED_THREADS}
         env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "harness.sandbox.zygote", str(zygote_end.fileno())],
+            [sys.executable, "-I", "-m", "harness.sandbox.zygote", str(zygote_end.fileno()), self._folder],
             cwd=self._folder, env=env, pass_fds=(zygote_end.fileno(),),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             start_new_session=True,
@@ -71,12 +145,17 @@ class Zygote:
         zygote_end.close()
         self._socket = grader_end
         self._lock = threading.Lock()
-        self._uids = itertools.cycle(range(_UID_BASE, _UID_BASE + _UID_SLOTS))
         self._env = {k: v for k, v in env.items() if k != "PATH"}
         self.isolation = ""  # what confinement the children reach, as the first one reported it
         self._socket.settimeout(STARTUP_TIMEOUT)
-        if not self._socket.recv(1024):
+        try:
+            started = json.loads(self._socket.recv(1024) or b"{}")
+        except (OSError, ValueError):
+            started = {}
+        if not started.get("ready"):
+            self.close()
             raise RuntimeError("the process that runs submissions could not start")
+        self.namespaces = str(started.get("namespaces", ""))
         self._socket.settimeout(None)
 
     def spawn(self, limits: Limits) -> tuple[int, int, str]:
@@ -89,21 +168,29 @@ class Zygote:
         reply_read, reply_write = os.pipe()
         try:
             with self._lock:
-                config = {"workdir": workdir, "uid": next(self._uids), "limits": asdict(limits), "env": self._env}
+                uid = self._uids.take() if self._uids else os.getuid()
+                config = {"workdir": workdir, "uid": uid, "limits": asdict(limits), "env": self._env}
                 socket.send_fds(self._socket, [json.dumps(config).encode()], [request_read, reply_write])
+        except OSError:
+            os.close(request_write)
+            os.close(reply_read)
+            raise
         finally:
             os.close(request_read)
             os.close(reply_write)
         return request_write, reply_read, workdir
 
     def close(self) -> None:
-        self._socket.close()
         try:
-            os.killpg(self._process.pid, signal.SIGKILL)
+            os.killpg(self._process.pid, signal.SIGKILL)  # before the socket closes: no cleaner races us
         except ProcessLookupError:
             pass
         self._process.wait()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        self._socket.close()
+        await_group_end(self._process.pid)
+        remove_tree(self._folder)
+        if self._uids:
+            self._uids.release()
 
     def __enter__(self) -> "Zygote":
         return self
@@ -112,21 +199,44 @@ class Zygote:
         self.close()
 
 
-class ForkedChild:
-    """An `Executor` whose submission lives in a confined child; a dead child is replaced on demand."""
+def await_group_end(group: int, patience: float = 5.0) -> None:
+    """Wait (briefly) until every process of a killed group has gone, so none still writes files."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.005)
 
-    def __init__(self, zygote: Zygote, limits: Limits = Limits()) -> None:
+
+class ForkedChild:
+    """An `Executor` whose submission lives in a confined child; a dead child is replaced on demand.
+
+    Its clock charges each exchange the larger of the child's CPU time and the wall time it took divided
+    by `wall_factor`, so a test's wall time is bounded whatever the child does; `wall_seconds` bounds
+    the whole submission the same way. Raise `wall_factor` when more children run than there are cores.
+    """
+
+    def __init__(self, zygote: Zygote, limits: Limits = Limits(), wall_factor: float = WALL_FACTOR,
+                 wall_seconds: float | None = None) -> None:
         self._zygote = zygote
         self._limits = limits
+        self._wall_factor = wall_factor
+        self._wall_seconds = limits.cpu_seconds * wall_factor if wall_seconds is None else wall_seconds
+        self._deadline = 0.0  # monotonic; set by the first load
         self._pid = 0
-        self._requests = self._replies = -1
+        self._requests = self._replies = self._stat = -1
         self._workdir = ""
-        self._loaded: tuple[str, Entry, float] | None = None
+        self._loaded: tuple[str, Entry] | None = None
         self._spent = 0.0  # CPU seconds of this submission's children that have ended
+        self._cpu = 0.0  # the running child's CPU seconds when last read
+        self._idle = 0.0  # wall time the child's CPU time does not account for, divided by wall_factor
         self.isolation = ""
 
     def load(self, source: str, entry: Entry, timeout: float = 10.0) -> tuple[Fault | None, str]:
-        self._loaded = (source, entry, timeout)
+        self._loaded = (source, entry)
+        self._deadline = self._deadline or time.monotonic() + self._wall_seconds
         fault = self._start()
         if fault is not None:
             return fault, ""
@@ -137,12 +247,19 @@ class ForkedChild:
         return (Fault.from_dict(reply["fault"]) if reply.get("fault") else None), _text(reply.get("output"))
 
     def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
-        if not self._pid:
+        try:
+            request = {"op": "call", "args": wire.pack_args(args)}
+        except wire.ArgumentError as exc:
+            raise ProblemError(str(exc)) from None
+        if not self._pid:  # the last call killed it: reload, on this call's budget
             assert self._loaded is not None, "load() a submission before calling it"
-            fault, _ = self.load(*self._loaded)
+            source, entry = self._loaded
+            before = self.clock()
+            fault, _ = self.load(source, entry, timeout)
             if fault is not None:
                 return None, fault, ""
-        reply, fault = self._exchange({"op": "call", "args": wire.pack_args(args)}, timeout)
+            timeout = max(timeout - (self.clock() - before), 0.001)
+        reply, fault = self._exchange(request, timeout)
         if fault is not None:
             return None, fault, ""
         if reply.get("fault"):
@@ -150,35 +267,36 @@ class ForkedChild:
         return reply.get("value"), None, _text(reply.get("output"))
 
     def clock(self) -> float:
-        return self._spent + self._child_cpu()
+        return self._spent + self._cpu + self._idle
 
     def _child_cpu(self) -> float:
-        """The running child's CPU seconds (0 when there is none, or /proc cannot tell)."""
-        if not self._pid:
+        """The running child's CPU seconds (0 when there is none, or /proc cannot tell).
+
+        Read from a descriptor opened once per child: a pread costs a third of an open, read and close.
+        """
+        if self._stat < 0:
             return 0.0
         try:
-            with open(f"/proc/{self._pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
+            fields = os.pread(self._stat, 1024, 0).rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            return self._cpu
         return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
 
     def close(self) -> None:
         if self._pid:
             self._spent += self._child_cpu()
-            for kill in (os.killpg, os.kill):  # the group, or the child if it died before setsid
-                try:
-                    kill(self._pid, signal.SIGKILL)
-                    break
-                except (ProcessLookupError, PermissionError):
-                    pass
+            self._cpu = 0.0
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self._pid = 0
-        for fd in (self._requests, self._replies):
+        for fd in (self._requests, self._replies, self._stat):
             if fd >= 0:
                 os.close(fd)
-        self._requests = self._replies = -1
+        self._requests = self._replies = self._stat = -1
         if self._workdir:
-            shutil.rmtree(self._workdir, ignore_errors=True)
+            remove_tree(self._workdir)
             self._workdir = ""
 
     def __enter__(self) -> "ForkedChild":
@@ -191,20 +309,24 @@ class ForkedChild:
         self.close()
         self._requests, self._replies, self._workdir = self._zygote.spawn(self._limits)
         try:
-            ready = wire.receive(self._replies, STARTUP_TIMEOUT)
+            ready = wire.receive(self._replies, time.monotonic() + STARTUP_TIMEOUT, wire.MAX_REPLY)
             self._pid = int(ready["pid"])
-        except (wire.ChannelError, wire.ChannelTimeout, KeyError, TypeError, ValueError):
+            self._stat = os.open(f"/proc/{self._pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
+        except (wire.ChannelError, wire.ChannelTimeout, KeyError, TypeError, ValueError, OSError):
             self.close()
             return Fault("crashed", "the process that runs submissions could not start")
-        self.isolation = str(ready.get("isolation", ""))
+        self.isolation = ", ".join(filter(None, (str(ready.get("isolation", "")), self._zygote.namespaces)))
         self._zygote.isolation = self._zygote.isolation or self.isolation
         return None
 
-    def _exchange(self, request: dict, timeout: float) -> tuple[dict, Fault | None]:
+    def _exchange(self, request: dict, budget: float) -> tuple[dict, Fault | None]:
+        """Send a request; the reply must be whole within `budget` CPU seconds and budget·wall_factor wall."""
+        started = time.monotonic()
+        deadline = min(started + budget * self._wall_factor, self._deadline)
         try:
             wire.send(self._requests, request)
-            self._await_reply(timeout)
-            return wire.receive(self._replies, REPLY_TIMEOUT), None
+            self._await_reply(budget, deadline)
+            return wire.receive(self._replies, deadline, wire.MAX_REPLY), None
         except wire.ChannelTimeout:
             self.close()
             return {}, Fault("timeout", "took longer than the time limit")
@@ -218,21 +340,23 @@ class ForkedChild:
                 "the process running your code died (os._exit(), a crash, or a resource limit: "
                 "1 GiB of memory, CPU time)",
             )
+        finally:
+            self._charge(started)
 
+    def _charge(self, started: float) -> None:
+        cpu = self._child_cpu() if self._pid else 0.0
+        used = cpu - self._cpu if self._pid else 0.0
+        self._idle += max(0.0, (time.monotonic() - started) / self._wall_factor - used)
+        self._cpu = cpu
 
-    def _await_reply(self, budget: float) -> None:
-        """Wait until the reply starts; raise ChannelTimeout once `budget` CPU seconds are spent.
-
-        Most calls answer within milliseconds, so CPU time is only read for the slow ones, counting
-        the first FAST_WAIT seconds as spent in full.
-        """
-        if wire.readable(self._replies, min(budget, FAST_WAIT)):
+    def _await_reply(self, budget: float, deadline: float) -> None:
+        """Wait until the reply starts; raise ChannelTimeout once `budget` CPU seconds or `deadline` pass."""
+        if wire.readable(self._replies, min(budget, FAST_WAIT, deadline - time.monotonic())):
             return
-        cpu_start = self._child_cpu() - FAST_WAIT
-        wall_deadline = time.monotonic() + budget * WALL_FACTOR - FAST_WAIT
+        cpu_start = self._cpu
         while True:
             cpu_left = budget - (self._child_cpu() - cpu_start)
-            wall_left = wall_deadline - time.monotonic()
+            wall_left = deadline - time.monotonic()
             if cpu_left <= 0 or wall_left <= 0:
                 raise wire.ChannelTimeout()
             if wire.readable(self._replies, min(cpu_left, wall_left, 0.05 + cpu_left / 4)):
@@ -240,4 +364,7 @@ class ForkedChild:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    """Output from the child, cut to the harness's own limit whatever the child claims."""
+    if not isinstance(value, str):
+        return ""
+    return value if len(value) <= OUTPUT_LIMIT + 100 else value[:OUTPUT_LIMIT] + "\n… [output truncated by the grader]"

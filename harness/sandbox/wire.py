@@ -1,7 +1,8 @@
 """Length-prefixed JSON messages over a pipe: the only channel between the grader and a submission.
 
-Arguments travel as tagged data so that arrays arrive as arrays; replies are the plain data of
-`harness.plain`. Nothing is ever unpickled or evaluated.
+Arguments travel as tagged data so that arrays arrive as arrays and tuples as tuples; replies are the
+plain data of `harness.core.plain`. Nothing is ever unpickled or evaluated. The receiver bounds what it
+reads before decoding anything: a message over `limit` bytes is refused from its header alone.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from typing import Any
 
 import numpy as np
 
-MAX_MESSAGE = 64 * 1024 * 1024
+# Requests carry the tests' arguments; replies, one returned value (at most plain.MAX_ELEMENTS numbers)
+# and output already cut to submission.OUTPUT_LIMIT characters by the child's harness. A hostile child
+# can replace that harness, so the grader enforces the bound itself, before decoding.
+MAX_REQUEST = 64 * 1024 * 1024
+MAX_REPLY = 8 * 1024 * 1024
 _HEADER = struct.Struct(">I")
 
 
@@ -43,14 +48,19 @@ def send(fd: int, message: dict) -> None:
         data = data[written:]
 
 
-def receive(fd: int, timeout: float | None = None) -> dict:
-    deadline = None if timeout is None else time.monotonic() + timeout
+class ArgumentError(TypeError):
+    """A test's argument that cannot travel to the submission: the test's fault, not the learner's."""
+
+
+def receive(fd: int, deadline: float | None = None, limit: int = MAX_REQUEST) -> dict:
+    """The next message, whole by `deadline` (time.monotonic()) and at most `limit` bytes long."""
     (length,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))
-    if length > MAX_MESSAGE:
-        raise MalformedMessage(f"message of {length} bytes is over the limit")
+    if length > limit:
+        raise MalformedMessage(f"a message of {length} bytes, over the limit of {limit}")
     try:
         message = json.loads(_read_exactly(fd, length, deadline))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    # ValueError: among others, an integer of more digits than int() converts (sys.get_int_max_str_digits).
+    except (ValueError, RecursionError) as exc:
         raise MalformedMessage(f"malformed message: {exc}") from None
     if not isinstance(message, dict):
         raise MalformedMessage("malformed message: not an object")
@@ -78,18 +88,29 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
 
 
 def pack_args(args: list[Any]) -> list[Any]:
-    """Trusted test inputs as JSON-safe data (arrays keep their dtype and shape)."""
+    """Trusted test inputs as JSON-safe data: arrays keep their dtype and shape, tuples stay tuples.
+
+    Raises ArgumentError for anything else, so that the in-process executor and this one can never
+    disagree on what a test passed.
+    """
     return [_pack(a) for a in args]
 
 
 def _pack(value: Any) -> Any:
     if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biuf":
+            raise ArgumentError(f"an array of dtype {value.dtype.name} cannot be sent to the submission")
         return {"__array__": value.ravel().tolist(), "dtype": value.dtype.name, "shape": list(value.shape)}
     if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (list, tuple)):
+        return _pack(value.item())
+    if isinstance(value, tuple):
+        return {"__tuple__": [_pack(v) for v in value]}
+    if isinstance(value, list):
         return [_pack(v) for v in value]
-    return value
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    raise ArgumentError(f"a {type(value).__name__} cannot be sent to the submission "
+                        "(arguments are numbers, strings, None, lists, tuples and numeric arrays)")
 
 
 def unpack_args(args: list[Any]) -> list[Any]:
@@ -99,6 +120,8 @@ def unpack_args(args: list[Any]) -> list[Any]:
 def _unpack(value: Any) -> Any:
     if isinstance(value, dict) and "__array__" in value:
         return np.array(value["__array__"], dtype=value["dtype"]).reshape(value["shape"])
+    if isinstance(value, dict) and "__tuple__" in value:
+        return tuple(_unpack(v) for v in value["__tuple__"])
     if isinstance(value, list):
         return [_unpack(v) for v in value]
     return value

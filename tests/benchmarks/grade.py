@@ -6,6 +6,11 @@ run: with the batch command (`grade PROBLEM FOLDER --jobs N`, one confined proce
 with one fresh `python -m harness grade PROBLEM FILE` process per submission, one after the other, as a
 CI script would with the single-file command. Prints submissions per second for both, the ratio, and
 whether both gave the same verdicts, test by test. Goal: at least 20x the baseline.
+
+Then, in the same run: the batch's rate on correct and wrong submissions only (goal: 120/s); the cost of
+each isolation layer, timed on its own against a bare fork; and the grader's peak memory (its own
+ru_maxrss) grading an attack batch, submissions whose replies flood 60 MB and 7 MB each, beside the
+same figure for a batch of correct submissions.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -37,6 +44,7 @@ def pools() -> dict[str, list[Path]]:
 
 
 def generate(folder: Path, count: int) -> list[Path]:
+    folder.mkdir()
     made = []
     for kind, sources in pools().items():
         for number, source in zip(range(round(count * MIX[kind])), itertools.cycle(sources)):
@@ -56,16 +64,143 @@ def grade_command(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True)
 
 
+def rate_of_batch(files: list[Path], folder: Path, jobs: int) -> float:
+    started = time.perf_counter()
+    grade_command(str(folder), "--jobs", str(jobs))
+    return len(files) / (time.perf_counter() - started)
+
+
+def correct_and_wrong(folder: Path, count: int) -> list[Path]:
+    folder.mkdir()
+    sources = pools()["correct"] + pools()["wrong"]
+    made = []
+    for number, source in zip(range(count), itertools.cycle(sources)):
+        made.append(folder / f"{number:03d}-{source.stem}.py")
+        made[-1].write_bytes(source.read_bytes())
+    return made
+
+
+GRADER_PEAK = """
+import resource, sys
+from harness.cli import main
+main(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
+def grader_peak_mb(folder: Path, jobs: int) -> float:
+    """The grading process's own peak resident memory (not the zygote's or the children's)."""
+    run = subprocess.run([sys.executable, "-c", GRADER_PEAK, "grade", "label-smoothing", str(folder), "--jobs", str(jobs),
+                          "--format", "json", "--output", os.devnull], cwd=ROOT, capture_output=True, text=True)
+    return int(run.stderr.strip().splitlines()[-1]) / 1024
+
+
+def attack(folder: Path, count: int) -> None:
+    folder.mkdir()
+    floods = [SCENARIOS / "hostile-floods-one-reply" / "submission.py", SCENARIOS / "hostile-floods-within-limit" / "submission.py"]
+    for number, source in zip(range(count), itertools.cycle(floods)):
+        (folder / f"{number:03d}-{source.parent.name}.py").write_bytes(source.read_bytes())
+
+
+def cpu_ms() -> float:
+    """CPU milliseconds of this process and of every child it has waited for: unlike wall time, the
+    same on a busy machine as on an idle one."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (time.process_time() + children.ru_utime + children.ru_stime) * 1000
+
+
+def per_fork_ms(prepare, rounds: int = 200) -> float:
+    """CPU milliseconds of a fork whose child runs `prepare()` and exits, waited for."""
+    started = cpu_ms()
+    for _ in range(rounds):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                prepare()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+    return (cpu_ms() - started) / rounds
+
+
+def layer_costs() -> list[tuple[str, str]]:
+    """Each layer's CPU cost per submission (or per run), over a bare fork of this process."""
+    from harness.sandbox import kernel
+    from harness.sandbox.executor import UidBlock, remove_tree
+
+    bare = per_fork_ms(lambda: None)
+    rows = [("fork and wait, bare (the reference)", f"{bare:.3f} ms")]
+    rows.append(("seccomp filter, per submission", f"{per_fork_ms(kernel.install_seccomp) - bare:+.3f} ms"))
+    rows.append(("death with the zygote (prctl), per submission",
+                 f"{per_fork_ms(lambda: kernel.die_with_parent(os.getppid())) - bare:+.3f} ms"))
+    if os.geteuid() == 0:
+        namespaces = per_fork_ms(lambda: os.unshare(os.CLONE_NEWNET | os.CLONE_NEWIPC), rounds=50) - bare
+        rows.append(("network + IPC namespaces, once per run (if per submission: this each)", f"{namespaces:+.3f} ms"))
+    started = cpu_ms()
+    for _ in range(200):
+        folder = tempfile.mkdtemp()
+        os.makedirs(os.path.join(folder, "a", "b"))
+        remove_tree(folder)
+    rows.append(("own folder made and removed, per submission", f"{(cpu_ms() - started) / 200:.3f} ms"))
+    started = cpu_ms()
+    block = UidBlock()
+    block.release()
+    rows.append(("uid block locked, once per run", f"{cpu_ms() - started:.3f} ms"))
+    stat = os.open(f"/proc/{os.getpid()}/stat", os.O_RDONLY)
+    started = cpu_ms()
+    for _ in range(1000):
+        os.pread(stat, 1024, 0)
+    os.close(stat)
+    rows.append(("CPU time read from /proc, per call", f"{(cpu_ms() - started) / 1000:.3f} ms"))
+    return rows
+
+
+def on_cpu_ms(pid: int) -> float:
+    with open(f"/proc/{pid}/schedstat") as schedstat:
+        return int(schedstat.read().split()[0]) / 1e6
+
+
+def cpu_per_submission(rounds: int = 60) -> tuple[float, float, float, float]:
+    """CPU milliseconds per correct submission, graded in this process with every layer on: the grader,
+    the zygote (its fork) and the child (from /proc/PID/schedstat, exact), and in-process grading alone."""
+    from harness.batch import grade_source, limits_for
+    from harness.core import problem as problems, runner
+    from harness.inprocess import InProcess
+    from harness.sandbox.executor import ForkedChild, Zygote
+
+    problem, source = problems.load(PROBLEM), (PROBLEM / "solution.py").read_text()
+    started = time.process_time()
+    for _ in range(rounds):
+        runner.run(problem, source, InProcess())
+    alone = (time.process_time() - started) * 1000 / rounds
+    with Zygote() as zygote:
+        grade_source(problem, source, "warm-up", zygote)
+        child, grader, forks = 0.0, time.process_time(), on_cpu_ms(zygote._process.pid)
+        for _ in range(rounds):
+            with ForkedChild(zygote, limits_for(problem)) as executor:
+                runner.run(problem, source, executor)
+                child += on_cpu_ms(executor._pid)
+        grader = (time.process_time() - grader) * 1000 / rounds
+        forks = (on_cpu_ms(zygote._process.pid) - forks) / rounds
+    return grader, forks, child / rounds, alone
+
+
+def usable_cores() -> int:
+    from harness.sandbox.executor import usable_cores as cores
+
+    return cores()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark batch grading against one process per submission.")
     parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-grade-"))
     try:
-        files = generate(folder, args.count)
+        files = generate(folder / "mixed", args.count)
         started = time.perf_counter()
-        batch = grade_command(str(folder), "--jobs", str(args.jobs))
+        batch = grade_command(str(folder / "mixed"), "--jobs", str(args.jobs))
         batch_seconds = time.perf_counter() - started
         if batch.returncode not in (0, 1):
             raise SystemExit(f"bench-grade: the batch command failed: {batch.stderr}")
@@ -77,6 +212,11 @@ def main() -> int:
             run = grade_command(str(path))
             single_verdicts[path.name] = verdicts(json.loads(run.stdout)) if run.stdout else ("no report",)
         single_seconds = time.perf_counter() - started
+        correct_rate = rate_of_batch(correct_and_wrong(folder / "correct-and-wrong", args.count),
+                                  folder / "correct-and-wrong", args.jobs)
+        attack(folder / "attack", 40)
+        attack_mb = grader_peak_mb(folder / "attack", args.jobs)
+        calm_mb = grader_peak_mb(folder / "correct-and-wrong", args.jobs)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -90,6 +230,17 @@ def main() -> int:
           f"{single_seconds:7.2f} s  {single_rate:7.1f} submissions/s")
     print(f"  ratio: {batch_rate / single_rate:.1f}x (goal: at least 20x)")
     print(f"  same verdicts, test by test: {'yes' if not differing else 'NO: ' + ', '.join(differing)}")
+    print(f"  batch, correct and wrong submissions only: {correct_rate:7.1f} submissions/s (goal: 120)")
+    print(f"  grader's peak memory: {attack_mb:.0f} MB grading 40 flooding submissions "
+          f"(60 MB and 7 MB per reply), {calm_mb:.0f} MB grading {args.count} correct and wrong ones")
+    grader, forks, child, alone = cpu_per_submission()
+    total = grader + forks + child
+    print(f"  CPU per correct submission, every layer on: {total:.1f} ms (grader {grader:.1f}, zygote's fork "
+          f"{forks:.1f}, child {child:.1f}); the same tests in one process: {alone:.1f} ms. At this cost, "
+          f"{usable_cores()} idle cores grade at most {usable_cores() * 1000 / total:.0f}/s")
+    print("  isolation layers, each timed alone (CPU):")
+    for layer, cost in layer_costs():
+        print(f"    {layer:72} {cost}")
     return 0 if not differing else 1
 
 

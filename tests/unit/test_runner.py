@@ -10,6 +10,7 @@ import pytest
 from conftest import PROBLEMS
 from fakes import ScriptedExecutor
 from harness.core import problem as problems, runner
+from harness.core.manifest import ProblemError
 from harness.core.submission import Fault
 
 PROBLEM = problems.load(PROBLEMS / "label-smoothing")
@@ -77,11 +78,18 @@ def test_only_runs_the_tests_asked_for():
     assert [t.id for t in report.tests] == [HIDDEN[-1]]
 
 
-def test_a_test_that_breaks_is_an_error_of_the_test_not_a_crash_of_the_run():
+def test_a_test_that_breaks_is_the_problems_fault_naming_tests_py_and_the_test():
     broken = dataclasses.replace(PROBLEM.tests[0], function=lambda check: 1 / 0)
-    report = runner.run(dataclasses.replace(PROBLEM, tests=(broken,)), "", ScriptedExecutor())
-    (result,) = report.tests
-    assert result.status == "error" and result.message.startswith("the test itself failed: ZeroDivisionError")
+    with pytest.raises(ProblemError, match=r"label-smoothing/tests\.py: test '\w+' raised ZeroDivisionError"):
+        runner.run(dataclasses.replace(PROBLEM, tests=(broken,)), "", ScriptedExecutor())
+
+
+def test_a_failure_of_the_executor_itself_is_raised_as_it_is():
+    def broken_machinery(args):
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        grade(ScriptedExecutor(answer=broken_machinery))
 
 
 def test_public_examples_never_decide_the_verdict():
