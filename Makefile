@@ -32,6 +32,7 @@ node_modules/.installed: package.json package-lock.json
 setup: $(VENV)/.installed node_modules/.installed  ## Make .venv (Python 3.13, pinned) and node_modules
 
 test: check  ## Run the whole test suite (after `make check`)
+	node --test tests/js/
 	$(PY) -m pytest
 
 frontend: setup  ## Prebuild the front end (esbuild, KaTeX) into harness/publish/frontend/

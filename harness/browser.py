@@ -2,7 +2,9 @@
 
 The worker calls `prepare` once with the problem bundle, then `grade` per run and `evaluate` per
 line typed in the "Try it" console; progress goes back through `on_event(kind, json_text)`, a
-JavaScript function.
+JavaScript function. When a run outlives its worker (a test over its time limit without isolation, or
+a crash), the page starts a new worker and calls `grade` again with what it already knows, and the
+report is assembled here as if nothing had happened.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from typing import Any, Callable
 
 from .core import problem, runner, submission
+from .core.runner import ERROR, TestResult
 from .inprocess import InProcess
 
 _problem: problem.Problem | None = None
@@ -25,16 +28,41 @@ def prepare(bundle_json: str) -> None:
     submission.cap_recursion()
 
 
-def grade(source: str, only: list[str] | None, on_event: Callable[[str, str], None]) -> str:
+def grade(source: str, prior_json: str, on_event: Callable[[str, str], None]) -> str:
+    """Grade `source`, returning the report as JSON.
+
+    `prior_json` lists what earlier workers learnt in this run: tests' results (as reported), and
+    `{"id", "fault": "timeout" | "crashed", "message"}` for a step that ended with the worker (a null
+    id is the loading of the code). Only the other tests run. Events: `start` with the step's id (null
+    for the loading) and time limit, so the page can time it; `done` with each result.
+    """
     assert _problem is not None, "prepare() the problem first"
-    report = runner.run(
-        _problem,
-        source,
-        InProcess(),
-        only=None if only is None else list(only),
-        on_event=lambda kind, data: on_event(kind, json.dumps(data)),
+    notify: runner.Listener = lambda kind, data: on_event(kind, json.dumps(data))
+    limit = _problem.manifest.time_limit
+    specs = {spec.id: spec for spec in _problem.tests}
+    known: dict[str, TestResult] = {}
+    for entry in json.loads(prior_json):
+        if "fault" not in entry:
+            known[entry["id"]] = TestResult(**entry)  # a result as reported: to_dict's fields
+            continue
+        message = runner.timeout_message(limit) if entry["fault"] == "timeout" else entry["message"]
+        if entry["id"] is None:
+            return json.dumps(runner.unloadable(_problem, message, notify=notify).to_dict())
+        known[entry["id"]] = runner.stopped(specs[entry["id"]], entry["fault"], message)
+        notify("done", known[entry["id"]].to_dict())
+
+    notify("start", {"id": None, "time_limit": limit})  # loading the code is timed like a test
+    rest = runner.run(
+        _problem, source, InProcess(), only=[s for s in specs if s not in known], on_event=notify
     )
-    return json.dumps(report.to_dict())
+    if not known:
+        return json.dumps(rest.to_dict())
+    ran = {result.id: result for result in rest.tests}
+    results = [known.get(spec_id) or ran[spec_id] for spec_id in specs]
+    if rest.status == ERROR:  # runner.run's only error: the code could not be loaded this time
+        return json.dumps(runner.Report(_problem.id, ERROR, rest.message, results, rest.output, _problem.seed,
+                                         fault=rest.fault).to_dict())
+    return json.dumps(runner.finished(_problem, results, rest.output, rest.returns).to_dict())
 
 
 CONSOLE = "<console>"
@@ -71,7 +99,7 @@ def _run_console(code: str, namespace: dict[str, Any]) -> tuple[str | None, subm
         value = eval(compile(ast.Expression(last.value), CONSOLE, "eval"), namespace)
         text = repr(value)
     except KeyboardInterrupt:
-        return None, submission.Fault("timeout", f"took longer than the time limit of {_problem.manifest.time_limit:g} s")
+        return None, submission.Fault("timeout", runner.timeout_message(_problem.manifest.time_limit))
     except BaseException as exc:  # noqa: BLE001 - the learner's error is the answer, shown as a traceback
         return None, submission.describe(exc, "")
     return text if len(text) <= RESULT_LIMIT else text[:RESULT_LIMIT] + " …", None

@@ -44,6 +44,7 @@ def bundle(target: Path) -> None:
     shutil.copytree(katex / "fonts", assets / "katex" / "fonts")
     shutil.copy2(src / "worker.js", staging / "worker.js")
     shutil.copy2(src / "boot.js", staging / "boot.js")
+    shutil.copy2(src / "sw.js", staging / "sw.js")
     shutil.copytree(SITE / "templates", staging / "templates")
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)

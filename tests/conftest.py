@@ -21,6 +21,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 PROBLEMS = ROOT / "problems"
+SCENARIOS = Path(__file__).parent / "scenarios"
 # The Makefile's default, so that a bare `pytest` builds the site offline too.
 if not os.environ.get("PYODIDE_WHEELHOUSE") and (ROOT.parent / "shared" / "pyodide-wheels").is_dir():
     os.environ["PYODIDE_WHEELHOUSE"] = str(ROOT.parent / "shared" / "pyodide-wheels")
@@ -97,7 +98,7 @@ def browser():
         browser.close()
 
 
-# ---- The built site, served, and a learner in Chromium (tests marked `browser`) -----------------------
+# ---- End to end: the built site, served, and a learner in headless Chromium ----------------------------
 
 BOOT_TIMEOUT_MS = 60_000
 
@@ -105,7 +106,7 @@ BOOT_TIMEOUT_MS = 60_000
 def serve(folder: Path, isolated: bool):
     from harness.publish.serve import make_server
 
-    server = make_server(folder, port=0, isolated=isolated)
+    server = make_server(folder, port=0, isolated=isolated, record=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -118,11 +119,15 @@ def base_url(built_site):
 
 
 class Learner:
-    """A fresh browser profile on the site; records every request that leaves 127.0.0.1."""
+    """A fresh browser profile on the site; records every request that leaves 127.0.0.1.
+
+    The site's service worker is blocked unless a test asks for it (`service_workers="allow"`):
+    its offline copy would otherwise download the whole site again in every fresh profile.
+    """
 
     def __init__(self, browser, base_url: str, **context_options) -> None:
         self.base_url = base_url
-        self.context = browser.new_context(**context_options)
+        self.context = browser.new_context(**{"service_workers": "block", **context_options})
         self.external: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
@@ -172,11 +177,14 @@ class Learner:
     def editor_text(self) -> str:
         return self.page.locator(".cm-content").inner_text()
 
+    def close(self) -> None:
+        assert self.external == [], f"requests left 127.0.0.1: {self.external}"
+        assert self.errors == []
+        self.context.close()
+
 
 @pytest.fixture
 def learner(browser, base_url):
     learner = Learner(browser, base_url)
     yield learner
-    assert learner.external == [], f"requests left 127.0.0.1: {learner.external}"
-    assert learner.errors == []
-    learner.context.close()
+    learner.close()

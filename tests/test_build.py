@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 from test_architecture import imported_names
-from harness.publish import runtime, wheels
+from harness.publish import build as site_build, runtime, wheels
 
 LOCK = json.loads((ROOT / "node_modules" / "pyodide" / "pyodide-lock.json").read_text())
 NUMPY = LOCK["packages"]["numpy"]["file_name"]
@@ -116,3 +116,34 @@ def test_a_build_without_problems_says_so(tmp_path):
     done = run_cli("build", "--out", str(tmp_path / "out"), "--problems", str(tmp_path))
     assert done.returncode == 2
     assert done.stderr.strip() == f"exercise-kit: error: {tmp_path}: no problem folders (each needs a problem.toml)"
+
+
+def test_the_service_worker_precaches_the_whole_build_under_a_content_version(tmp_path, frontend):
+    site = tmp_path / "site"
+    (site / "assets" / "fonts").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>one</h1>")
+    (site / "assets" / "page.js").write_text("page")
+    (site / "assets" / "fonts" / "Main.woff2").write_bytes(b"woff2")
+    (site / "assets" / "fonts" / "Main.ttf").write_bytes(b"ttf")
+    site_build.write_host_headers(site)
+    first = site_build.write_service_worker(site)
+    script = (site / "sw.js").read_text()
+    precached = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", script, re.S).group(1))
+    assert precached == ["assets/fonts/Main.woff2", "assets/page.js", "index.html"]
+    assert f'const VERSION = "{first}";' in script and 'addEventListener("fetch"' in script
+    assert site_build.write_service_worker(site) == first  # the same build, the same version
+    (site / "index.html").write_text("<h1>two</h1>")
+    assert site_build.write_service_worker(site) != first
+
+
+def test_hosts_get_isolation_headers_and_numpy_is_compiled(built_site):
+    headers = (built_site / "_headers").read_text()
+    assert headers.startswith("/*\n")
+    for name, value in site_build.ISOLATION_HEADERS.items():
+        assert f"  {name}: {value}\n" in headers
+    (numpy,) = (built_site / "pyodide").glob("numpy-*.whl")
+    with zipfile.ZipFile(numpy) as wheel:
+        names = wheel.namelist()
+    assert "numpy/__init__.pyc" in names and "numpy/__init__.py" not in names
+    lock = json.loads((built_site / "pyodide" / "pyodide-lock.json").read_text())
+    assert lock["packages"]["numpy"]["sha256"] == runtime.sha256(numpy)

@@ -155,9 +155,11 @@ def run(
     notify = on_event or _ignore
     wanted = set(only) if only is not None else None
     specs = [s for s in problem.tests if wanted is None or s.id in wanted]
-    fault, load_output = executor.load(source, problem.manifest.entry, problem.manifest.time_limit)
+    limit = problem.manifest.time_limit
+    fault, load_output = executor.load(source, problem.manifest.entry, limit)
     if fault is not None:
-        report = unloadable(problem, fault.message, load_output, specs, notify)
+        message = timeout_message(limit) if fault.kind == "timeout" else fault.message
+        report = unloadable(problem, message, load_output, specs, notify)
         report.fault = fault
         return report
 
@@ -167,8 +169,22 @@ def run(
         result = _run_one(problem, spec, executor)
         results.append(result)
         notify("done", result.to_dict())
-    return Report(problem.id, _overall(results), _summary(results), results, load_output, problem.seed,
-                  returns=return_lines(source, problem.manifest.entry.name))
+    return finished(problem, results, load_output, return_lines(source, problem.manifest.entry.name))
+
+
+def finished(problem: Problem, results: list[TestResult], output: str = "", returns: tuple[int, ...] = ()) -> Report:
+    """The report once every test has run (the browser also assembles one across restarts)."""
+    return Report(problem.id, _overall(results), _summary(results), results, output, problem.seed, returns=returns)
+
+
+def stopped(spec: TestSpec, kind: str, message: str) -> TestResult:
+    """A test stopped from outside the harness (the browser replaced its Python): an error, no points."""
+    return TestResult(spec.id, spec.name, spec.visibility, ERROR, message, fault=kind, max_score=_points(spec))
+
+
+def timeout_message(limit: float) -> str:
+    """The one wording of a time limit passed, however the run was stopped."""
+    return f"did not finish within the time limit of {limit:g} s (an infinite loop?)"
 
 
 def unloadable(
@@ -214,7 +230,7 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         if output:
             outputs.append(output)
         if fault is not None and fault.kind == "timeout":
-            fault = Fault("timeout", f"did not finish within the time limit of {limit:g} s (an infinite loop?)")
+            fault = Fault("timeout", timeout_message(limit))
         return plain, fault
 
     def attempt(*given: Any) -> tuple[TestResult, bool]:
@@ -274,7 +290,7 @@ def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit
         result.status, result.message, result.fault = ERROR, exc.fault.message, exc.fault.kind
         result.frames = exc.fault.frames
     except KeyboardInterrupt:  # the browser's time limit, landing in the test's own code
-        result.status, result.message = ERROR, f"did not finish within the time limit of {limit:g} s"
+        result.status, result.message = ERROR, timeout_message(limit)
         result.fault = "timeout"
     except AssertionError as exc:
         result.status, result.message = FAIL, str(exc) or "an assertion in the test failed"

@@ -10,6 +10,7 @@ data; the reference solution never leaves the course folder.
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import shutil
 import tempfile
@@ -196,6 +197,45 @@ def tracks(all_problems: list[problems.Problem]) -> list[dict]:
     ]
 
 
+# ---- The offline copy and the hosts' headers ---------------------------------------------------------
+
+SERVICE_WORKER = "sw.js"
+HOST_HEADERS = "_headers"
+# Chromium, Firefox and Safari all read woff2; KaTeX's older font formats would only fill the cache.
+NOT_PRECACHED = ("*.ttf", "*.woff")
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def write_service_worker(site: Path) -> str:
+    """Write sw.js: the front end's sw.js after the build's version and file list. Returns the version.
+
+    The version hashes every precached file's path and content, so any change to the build gives a
+    new script, which browsers install as an update, into a cache of its own.
+    """
+    files = sorted(
+        path.relative_to(site).as_posix() for path in site.rglob("*")
+        if path.is_file() and path.name not in (SERVICE_WORKER, HOST_HEADERS)
+        and not any(path.match(pattern) for pattern in NOT_PRECACHED)
+    )
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(f"{name}\0{hashlib.sha256((site / name).read_bytes()).hexdigest()}\n".encode())
+    version = digest.hexdigest()[:16]
+    header = f"const VERSION = {json.dumps(version)};\nconst PRECACHE = {json.dumps(files, indent=0)};\n"
+    (site / SERVICE_WORKER).write_text(header + (FRONTEND / SERVICE_WORKER).read_text(), encoding="utf-8")
+    return version
+
+
+def write_host_headers(site: Path) -> None:
+    """`_headers` for Netlify and Cloudflare Pages: isolation from the first page, and validators."""
+    lines = ["/*", *(f"  {name}: {value}" for name, value in ISOLATION_HEADERS.items()), "  Cache-Control: no-cache"]
+    (site / HOST_HEADERS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 # ---- Build ----------------------------------------------------------------------------------------------
 
 def build(out: Path, problems_root: Path, wheelhouse: Path | None, pyodide_source: str, title: str,
@@ -216,14 +256,17 @@ def build(out: Path, problems_root: Path, wheelhouse: Path | None, pyodide_sourc
             packages, index_url = ["numpy", f"../pyodide/{wheel}"], runtime.PYODIDE_CDN
         else:
             lock = runtime.vendor_pyodide(pyodide_dir, wheelhouse)
-            runtime.fetch_verified_wheel(lock, "numpy", wheelhouse, pyodide_dir)
+            numpy = runtime.fetch_verified_wheel(lock, "numpy", wheelhouse, pyodide_dir)
+            wheels.compile_wheel(numpy, lock["packages"]["numpy"])
             build_harness_wheel(pyodide_dir, lock)
             packages, index_url = ["numpy", "harness"], "../pyodide/"
         install_frontend(staging)
         install_figures(staging, all_problems)
         render_pages(staging, all_problems, packages, index_url, title)
-        for path in published:
+        write_host_headers(staging)
+        for path in published:  # a course's own _headers replaces the default one
             shutil.copy2(path, staging / path.name)
+        write_service_worker(staging)
         staging.chmod(0o755)
         shutil.rmtree(out, ignore_errors=True)
         staging.rename(out)

@@ -76,6 +76,36 @@ def _bytecode(path: Path, name: str) -> bytes:
         return target.read_bytes()
 
 
+def compile_wheel(wheel: Path, entry: dict) -> None:
+    """Replace a wheel's Python sources by bytecode, in place, and update its lock `entry`'s sha256.
+
+    Pyodide ships NumPy as .py sources, and compiling them at import was the slowest phase of starting
+    the page (650-1060 ms, against 200-310 ms compiled). Left as they are when this Python's bytecode
+    is not Pyodide's, and for any file that does not compile.
+    """
+    if sys.version_info[:2] != PYODIDE_PYTHON:
+        return
+    with zipfile.ZipFile(wheel) as archive:
+        files = {name: archive.read(name) for name in archive.namelist() if not name.endswith("/")}
+    info = next(name.split("/")[0] for name in files if name.endswith(".dist-info/WHEEL"))
+    compiled = {}
+    with tempfile.TemporaryDirectory() as work:
+        for name, data in files.items():
+            if name == f"{info}/RECORD":
+                continue  # write_wheel writes a new one
+            if not name.endswith(".py"):
+                compiled[name] = data
+                continue
+            source = Path(work) / "module.py"
+            source.write_bytes(data)
+            try:
+                compiled[name + "c"] = _bytecode(source, name)
+            except py_compile.PyCompileError:
+                compiled[name] = data
+    write_wheel(wheel, compiled, info)
+    entry["sha256"] = hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+
 def lock_entry(wheel: Path) -> dict:
     """The browser wheel's entry in Pyodide's lock file, in the form Pyodide's own entries take."""
     return {

@@ -1,22 +1,27 @@
 // Inlined into the problem page's <head>: starts Python in its worker while the rest of the page is
-// still loading. page.js adopts the worker (replaying any messages it missed) and calls startRuntime()
-// again whenever the worker must be replaced.
-window.startRuntime = function startRuntime() {
+// still loading. runtime.js adopts this worker, replaying what it said before page.js ran, and calls
+// startWorker() again whenever a worker must be replaced.
+window.startWorker = function startWorker() {
   const config = JSON.parse(document.getElementById("problem-config").textContent);
   const absolute = (url) => new URL(url, location.href).href;
-  const runtime = {
-    worker: new Worker(config.workerURL, { type: "module" }),
-    interrupt: self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null,
-    missed: [],
-  };
-  runtime.worker.onmessage = (event) => runtime.missed.push(event.data);
-  runtime.worker.postMessage({
+  const missed = [];
+  const worker = new Worker(config.workerURL, { type: "module" });
+  worker.onmessage = (event) => missed.push(event.data);
+  // An error event without a message is the script itself failing to load: say which file.
+  worker.addEventListener("error", (event) => {
+    if (event.message) return;
+    const message = `could not download ${new URL(config.workerURL, location.href).pathname.split("/").pop()}`;
+    worker.dispatchEvent(new MessageEvent("message", { data: { type: "fatal", message } }));
+  });
+  // Cross-origin isolated, Python is interrupted through this shared flag when a run is over time.
+  const interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+  worker.postMessage({
     type: "init",
     indexURL: absolute(config.indexURL),
     packages: config.packages.map((p) => (p.endsWith(".whl") ? absolute(p) : p)),
     bundleURL: absolute(config.bundleURL),
-    interruptBuffer: runtime.interrupt?.buffer,
+    interrupt,
   });
-  return runtime;
+  return { worker, interrupt, missed };
 };
-window.earlyRuntime = window.startRuntime();
+window.earlyWorker = window.startWorker();

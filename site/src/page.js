@@ -9,160 +9,12 @@ import { oneDark } from "@codemirror/theme-one-dark";
 import { mountConsole } from "./console.js";
 import { callBlock, diffTable, faultMarks, faultsOf, frameList, markFaults, revealLine } from "./feedback.js";
 import { hintsShown, isSolved, markSolved, progressText, rememberHints } from "./progress.js";
+import { Runtime, RuntimeFailure } from "./runtime.js";
+import { registerServiceWorker } from "./offline.js";
 
 const config = JSON.parse(document.getElementById("problem-config").textContent);
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const draftKey = `draft:${config.id}`;
-// Past the time limit, a run is first interrupted (KeyboardInterrupt inside Python); if it does not
-// stop within this grace, the worker is terminated and replaced.
-const INTERRUPT_GRACE_MS = 1500;
-
-// ---- Runtime: one worker at a time, replaced when it hangs or dies --------------------------------
-
-class Runtime {
-  constructor(onState) {
-    this.onState = onState;
-    this.pending = null;
-    this.queue = Promise.resolve(); // runs and console evaluations take turns on the one worker
-    this.start();
-  }
-
-  exclusive(job) {
-    const turn = this.queue.then(job);
-    this.queue = turn.catch(() => {});
-    return turn;
-  }
-
-  start() {
-    this.ready = false;
-    const runtime = window.earlyRuntime ?? window.startRuntime(); // see boot.js
-    window.earlyRuntime = null;
-    this.worker = runtime.worker;
-    this.interrupt = runtime.interrupt;
-    this.worker.onmessage = ({ data }) => this.receive(data);
-    this.worker.onerror = (event) => this.fail(event.message || "the worker could not start");
-    this.onState("loading", "Starting Python…", 0);
-    runtime.missed.forEach((message) => this.receive(message));
-  }
-
-  receive(message) {
-    const run = this.pending;
-    if (message.type === "progress") {
-      this.onState("loading", `${message.stage}…`, message.step / message.steps);
-    } else if (message.type === "ready") {
-      this.ready = true;
-      this.onState("ready", `Python ${message.python} ready`, 1);
-      if (run && run.waiting) this.send(run);
-    } else if (message.type === "fatal") {
-      this.fail(message.message);
-    } else if (run && message.runId === run.runId) {
-      if (message.type === "start") {
-        run.current = message.data;
-        this.armTimer(run, message.data);
-      }
-      if (message.type === "done") {
-        clearTimeout(run.timer);
-        run.current = null;
-        run.results.set(message.data.id, message.data);
-        run.onResult(message.data);
-      }
-      if (message.type === "report") this.finish(run, message.report);
-      if (message.type === "evaluated") this.settle(run, message.answer);
-    }
-  }
-
-  run(source, tests, onResult) {
-    return this.exclusive(() => new Promise((resolve) => {
-      const run = { runId: crypto.randomUUID(), source, tests, results: new Map(), onResult, resolve };
-      this.pending = run;
-      this.onState("running", "Running tests…", 1);
-      this.send(run);
-    }));
-  }
-
-  // Runs `code` against `source` for the console or a figure; resolves to {output, result, error}.
-  evaluate(source, code) {
-    return this.exclusive(() => new Promise((resolve) => {
-      const run = { runId: crypto.randomUUID(), source, code, resolve };
-      this.pending = run;
-      this.onState("running", "Running your code…", 1);
-      this.send(run);
-    }));
-  }
-
-  send(run) {
-    run.waiting = !this.ready;
-    if (run.waiting) return;
-    if (run.code !== undefined) {
-      this.worker.postMessage({ type: "evaluate", runId: run.runId, source: run.source, code: run.code });
-      return;
-    }
-    const remaining = run.tests.filter((t) => !run.results.has(t.id)).map((t) => t.id);
-    this.worker.postMessage({ type: "run", runId: run.runId, source: run.source, only: remaining });
-  }
-
-  armTimer(run, test) {
-    const overdue = `did not finish within the time limit of ${test.time_limit} s; Python was restarted`;
-    run.timer = setTimeout(() => {
-      if (this.interrupt) {
-        Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
-        run.timer = setTimeout(() => this.replaceWorker(overdue), INTERRUPT_GRACE_MS);
-      } else {
-        this.replaceWorker(overdue);
-      }
-    }, test.time_limit * 1000 + 100);
-  }
-
-  // A hung or crashed worker is replaced. The test it was running ends as an error and the
-  // remaining tests run on the new worker; a crash outside any test ends the whole run.
-  replaceWorker(reason) {
-    const run = this.pending;
-    this.worker.terminate();
-    this.start();
-    if (!run) return;
-    clearTimeout(run.timer);
-    if (run.code !== undefined) {
-      this.settle(run, { output: "", result: null, error: { message: reason, frames: [] } });
-      return;
-    }
-    const test = run.current;
-    run.current = null;
-    if (!test) {
-      this.finish(run, { status: "error", message: reason, output: "", tests: [] });
-      return;
-    }
-    const result = {
-      id: test.id, name: test.name, status: "error", output: "", duration_ms: 0,
-      visibility: config.tests.find((t) => t.id === test.id)?.visibility, message: reason,
-    };
-    run.results.set(test.id, result);
-    run.onResult(result);
-    this.send(run);
-  }
-
-  finish(run, report) {
-    this.pending = null;
-    if (this.ready) this.onState("ready", "Ready", 1);
-    // Tests run before a restart are merged with the rest, in the problem's order.
-    report.tests = run.tests.map((t) => run.results.get(t.id)).filter(Boolean);
-    const graded = report.tests.filter((t) => t.visibility !== "example");
-    if (report.status === "pass" && graded.some((t) => t.status !== "pass")) report.status = "fail";
-    run.resolve(report);
-  }
-
-  settle(run, answer) {
-    clearTimeout(run.timer);
-    this.pending = null;
-    if (this.ready) this.onState("ready", "Ready", 1);
-    run.resolve(answer);
-  }
-
-  fail(message) {
-    this.replaceWorker(`Python crashed (${message}) and was restarted`);
-    this.onState("error", `Python crashed and was restarted: ${message}`, 0);
-  }
-}
-
 // ---- Results ------------------------------------------------------------------------------------
 
 const STATUS_TEXT = { pass: "Passed", fail: "Failed", error: "Error" };
@@ -220,19 +72,18 @@ function loadFaultRow(report) {
 }
 
 function showReport(report) {
-  const graded = report.tests.filter((t) => t.visibility !== "example");
-  const passed = graded.filter((t) => t.status === "pass").length;
-  results.replaceChildren(...(report.fault ? [loadFaultRow(report)] : report.tests.map(resultRow)));
+  results.replaceChildren(...(report.fault ? [loadFaultRow(report)] : inProblemOrder(report).map(resultRow)));
   markFaults(editor, faultsOf(report));
-  const summary = $("summary");
-  summary.dataset.passed = String(passed);
-  summary.dataset.status = report.status;
   const solved = report.status === "pass";
+  const summary = $("summary");
+  summary.dataset.passed = String(report.passed);
+  summary.dataset.status = report.status;
+  const graded = report.tests.length;
   summary.textContent = solved
-    ? `Solved! All ${graded.length} hidden tests passed.`
+    ? `Solved! All ${graded} hidden tests passed.`
     : report.status === "error"
       ? `Your code could not be loaded: ${report.message}`
-      : `${passed} of ${graded.length} hidden tests passed.`;
+      : `${report.passed} of ${graded} hidden tests passed.`;
   $("load-output").hidden = !report.output;
   $("load-output").querySelector("pre").textContent = report.output || "";
   if (solved) markSolved(config.id);
@@ -246,6 +97,12 @@ function showProgress() {
   $("track-progress").textContent = `${progressText(config.track.problems)} in ${config.track.title}`;
 }
 
+// The report lists hidden tests and examples apart; the page shows them in the problem's order.
+function inProblemOrder(report) {
+  const byId = new Map([...report.tests, ...report.examples].map((t) => [t.id, t]));
+  return config.tests.map((t) => byId.get(t.id)).filter(Boolean);
+}
+
 // ---- Page wiring ---------------------------------------------------------------------------------
 
 const status = $("runtime-status");
@@ -255,16 +112,42 @@ const results = document.getElementById("results");
 let pythonReady;
 const whenPythonReady = new Promise((resolve) => (pythonReady = resolve));
 
-function setState(state, text, fraction) {
+function showStatus({ state, text, fraction, restarts }) {
   if (state === "ready") pythonReady();
   status.dataset.state = state;
+  status.dataset.restarts = String(restarts);
   status.querySelector(".status-text").textContent = text;
-  status.querySelector("progress").value = fraction;
-  status.querySelector("progress").hidden = state !== "loading";
+  status.querySelector("progress").hidden = fraction === null;
+  if (fraction !== null) status.querySelector("progress").value = fraction;
+  $("retry").hidden = state !== "error";
   runButton.disabled = state === "running";
 }
 
-const runtime = new Runtime(setState);
+let everReady = false;
+const runtime = new Runtime({
+  spawn: () => {
+    const early = window.earlyWorker; // started by boot.js in <head>
+    window.earlyWorker = null;
+    return early ?? window.startWorker();
+  },
+  onStatus: (current) => {
+    showStatus(current);
+    // The offline copy is fetched once Python is up, not in competition with it.
+    if (current.state === "ready" && !everReady) {
+      everReady = true;
+      registerServiceWorker();
+    }
+  },
+});
+$("retry").addEventListener("click", () => runtime.retry());
+
+// Test runs, console lines and figure overlays take turns on the one worker.
+let queue = Promise.resolve();
+function exclusive(job) {
+  const turn = queue.then(job);
+  queue = turn.catch(() => {});
+  return turn;
+}
 
 const darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
 const theme = new Compartment();
@@ -300,9 +183,29 @@ function source() {
 }
 
 function saveDraft() {
+  clearTimeout(saveTimer);
+  saveTimer = null;
   localStorage.setItem(draftKey, source());
   $("draft-state").textContent = "Draft saved";
 }
+
+// A reload, a closed tab or a phone switching apps must not lose the last keystrokes to the timer.
+addEventListener("pagehide", () => saveTimer && saveDraft());
+document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && saveTimer && saveDraft());
+
+// Two tabs of one problem would overwrite each other's draft: say so in both.
+function watchOtherTabs() {
+  const warn = () => ($("other-tab").hidden = false);
+  addEventListener("storage", (event) => event.key === draftKey && warn());
+  if (!("BroadcastChannel" in self)) return;
+  const channel = new BroadcastChannel(`exercise-kit:${config.id}`);
+  channel.onmessage = ({ data }) => {
+    warn();
+    if (data === "opened") channel.postMessage("here");
+  };
+  channel.postMessage("opened");
+}
+watchOtherTabs();
 
 function setSource(text) {
   editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
@@ -311,12 +214,18 @@ function setSource(text) {
 
 async function runTests() {
   if (status.dataset.state === "running") return;
-  clearTimeout(saveTimer);
   saveDraft();
   results.replaceChildren();
+  $("summary").removeAttribute("data-passed");
   $("summary").textContent = "Running…";
-  const report = await runtime.run(source(), config.tests, (result) => results.append(resultRow(result)));
-  showReport(report);
+  try {
+    const report = await exclusive(() => runtime.grade(source(), (result) => results.append(resultRow(result))));
+    showReport(report);
+  } catch (error) {
+    // Python itself failed: no verdict on the learner's code.
+    if (!(error instanceof RuntimeFailure)) throw error;
+    $("summary").textContent = `Your code was not graded: ${error.message}. Press “Run tests” to try again.`;
+  }
 }
 
 runButton.addEventListener("click", runTests);
@@ -395,7 +304,7 @@ const tryInConsole = mountConsole({
   form: $("console-form"),
   input: $("console-input"),
   log: $("console-log"),
-  evaluate: (code) => runtime.evaluate(source(), code),
+  evaluate: (code) => exclusive(() => runtime.evaluate(source(), code)),
   goToLine,
 });
 
@@ -404,5 +313,5 @@ const tryInConsole = mountConsole({
 const figure = document.querySelector("[data-figure]");
 if (figure && config.figureURL) {
   import(config.figureURL).then(({ default: mount }) =>
-    mount(figure, { ready: whenPythonReady, evaluate: (code) => runtime.evaluate(source(), code) }));
+    mount(figure, { ready: whenPythonReady, evaluate: (code) => exclusive(() => runtime.evaluate(source(), code)) }));
 }

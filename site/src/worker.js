@@ -1,69 +1,186 @@
 // Runs Pyodide and the harness off the page's thread. Learner code lives here, never on the page.
+// Its lifecycle (timers, interrupt, restarts, retries) is site/src/runtime.js's, on the page.
 //
-// page -> worker  {type: "init", indexURL, packages, bundleURL, interruptBuffer?}
-//                 {type: "run", runId, source, only?}
-//                 {type: "evaluate", runId, source, code}         the "Try it" console, never graded
-// worker -> page  {type: "progress", stage, step, steps}
+// page -> worker  {type: "init", indexURL, packages, bundleURL, interrupt?: Int32Array on a SharedArrayBuffer}
+//                 {type: "grade", runId, source, prior}   prior: results and faults from before a restart
+//                 {type: "evaluate", runId, source, code} the "Try it" console, never graded
+// worker -> page  {type: "progress", text, fraction}
 //                 {type: "ready", python}
-//                 {type: "start" | "done", runId, data}      one test starting / its result
-//                 {type: "report", runId, report}             the whole verdict
-//                 {type: "evaluated", runId, answer}          {output, result, error} of an evaluate
-//                 {type: "fatal", message}                    the runtime is unusable; replace the worker
+//                 {type: "start" | "done", runId, data}   a timed step starting / a test's result
+//                 {type: "finished", runId, result}       the whole report, or {output, result, error}
+//                 {type: "fatal", message}                Python could not start, or is unusable now
 
 let pyodide;
 let browser;
+let interrupt;
 let booted;
 
-const STEPS = 3;
-const progress = (stage, step) => postMessage({ type: "progress", stage, step, steps: STEPS });
+// A download that receives nothing for this long is abandoned, and named in the message.
+const STALL_MS = 20_000;
+const PROGRESS_EVERY_MS = 250;
+const MB = 1024 * 1024;
 
-async function boot({ indexURL, packages, bundleURL, interruptBuffer }) {
-  progress("Loading the Python runtime", 0);
-  const bundle = fetch(bundleURL).then((r) => {
-    if (!r.ok) throw new Error(`could not fetch the problem (${r.status})`);
-    return r.text();
-  });
-  const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
-  pyodide = await loadPyodide({ indexURL });
-  if (interruptBuffer) pyodide.setInterruptBuffer(interruptBuffer);
-  progress("Loading NumPy and the test harness", 1);
-  await pyodide.loadPackage(packages, { messageCallback: () => {} });
-  progress("Preparing the tests", 2);
-  browser = pyodide.pyimport("harness.browser");
-  browser.prepare(await bundle);
-  const python = pyodide.runPython("import sys; sys.version.split()[0]");
-  postMessage({ type: "ready", python });
+class DownloadError extends Error {}
+
+const fileName = (url) => decodeURIComponent(new URL(url, self.location.href).pathname.split("/").pop());
+
+// ---- Downloads: early, watched, and named when they fail ---------------------------------------
+
+const realFetch = self.fetch.bind(self);
+const early = new Map(); // url -> a response promise started before Pyodide asked for it
+const downloads = { received: 0, expected: 0, stage: "", fraction: 0, last: 0 };
+
+function report(force = false) {
+  const now = performance.now();
+  if (!force && now - downloads.last < PROGRESS_EVERY_MS) return;
+  downloads.last = now;
+  const { stage, received, expected } = downloads;
+  const downloading = expected && !downloads.fraction;
+  const text = !downloading ? stage
+    : received < expected ? `${stage} (${(received / MB).toFixed(1)} of ${(expected / MB).toFixed(1)} MB)`
+      : "Starting Python";
+  const fraction = downloads.fraction || (expected ? 0.9 * received / expected : 0);
+  postMessage({ type: "progress", text: `${text}…`, fraction });
 }
 
-function run({ runId, source, only }) {
-  const onEvent = (kind, json) => postMessage({ type: kind, runId, data: JSON.parse(json) });
-  const report = browser.grade(source, only, onEvent);  // undefined (not null) reaches Python as None
-  postMessage({ type: "report", runId, report: JSON.parse(report) });
+function stage(text, fraction) {
+  Object.assign(downloads, { stage: text, fraction });
+  report(true);
+}
+
+// Any failure is also posted straight away: Pyodide swallows some (a failed wasm fetch leaves
+// loadPyodide pending forever, a failed wheel only logs), and the page must not wait for it.
+function failed(url, why) {
+  const error = new DownloadError(`could not download ${fileName(url)} (${why})`);
+  postMessage({ type: "fatal", message: error.message });
+  return error;
+}
+
+async function watchedFetch(input, init = {}) {
+  const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
+  if (early.has(url)) {
+    const response = early.get(url);
+    early.delete(url);
+    return response;
+  }
+  // `integrity` is checked below instead: the browser would check it only once the whole body is
+  // in, and until then give no progress and no way to tell a slow download from a stalled one.
+  const { integrity, ...rest } = init;
+  const controller = new AbortController();
+  let stalled;
+  const watch = () => {
+    clearTimeout(stalled);
+    stalled = setTimeout(() => controller.abort(), STALL_MS);
+  };
+  const why = (what) => (controller.signal.aborted ? `no data for ${STALL_MS / 1000} s` : what);
+  watch();
+  let response;
+  try {
+    response = await realFetch(url, { ...rest, signal: controller.signal });
+  } catch {
+    clearTimeout(stalled);
+    throw failed(url, why("network error"));
+  }
+  if (!response.ok) {
+    clearTimeout(stalled);
+    throw failed(url, `HTTP ${response.status}`);
+  }
+  // Pyodide gets the browser's own response (streaming compilation and the wasm code cache need
+  // it); a copy of the body is read here to show progress, notice a stall, and check integrity.
+  watchBody(url, response.clone(), integrity, watch, why).finally(() => clearTimeout(stalled));
+  return response;
+}
+
+async function watchBody(url, response, integrity, watch, why) {
+  downloads.expected += Number(response.headers.get("content-length")) || 0;
+  const reader = response.body.getReader();
+  const chunks = [];
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      failed(url, why("the connection broke"));
+      return;
+    }
+    if (chunk.done) break;
+    watch();
+    downloads.received += chunk.value.byteLength;
+    if (integrity) chunks.push(chunk.value);
+    report();
+  }
+  report(true);
+  if (integrity && !(await matches(new Blob(chunks), integrity))) failed(url, "its checksum is wrong");
+}
+
+async function matches(blob, integrity) {
+  const [algorithm, expected] = integrity.split("-", 2);
+  const digest = await crypto.subtle.digest(algorithm.replace("sha", "SHA-"), await blob.arrayBuffer());
+  return btoa(String.fromCharCode(...new Uint8Array(digest))) === expected;
+}
+self.fetch = watchedFetch;
+
+function prefetch(url) {
+  const response = watchedFetch(url);
+  response.catch(() => {}); // reported by failed(); whoever awaits it later sees the error too
+  early.set(url, response);
+}
+
+// ---- Boot -------------------------------------------------------------------------------------------
+
+async function boot({ indexURL, packages, bundleURL, interrupt: buffer }) {
+  stage("Downloading Python", 0);
+  // The big files start now, not after pyodide.mjs has been imported and has read its lock file.
+  ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].forEach((name) => prefetch(indexURL + name));
+  const bundle = watchedFetch(bundleURL).then((r) => r.text());
+  bundle.catch(() => {});
+  let loadPyodide;
+  try {
+    ({ loadPyodide } = await import(`${indexURL}pyodide.mjs`));
+  } catch (error) {
+    throw failed(`${indexURL}pyodide.mjs`, error.message);
+  }
+  // Packages given here download alongside the core instead of after it.
+  pyodide = await loadPyodide({ indexURL, packages });
+  stage("Preparing the tests", 0.9);
+  interrupt = buffer ?? null;
+  if (interrupt) pyodide.setInterruptBuffer(interrupt);
+  browser = pyodide.pyimport("harness.browser");
+  browser.prepare(await bundle);
+  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]") });
+}
+
+function eventsOf(runId) {
+  return (type, json) => {
+    // A step starts: an interrupt meant for the step before must not land in this one.
+    if (type === "start" && interrupt) Atomics.store(interrupt, 0, 0);
+    postMessage({ type, runId, data: JSON.parse(json) });
+  };
+}
+
+function grade({ runId, source, prior }) {
+  const report = browser.grade(source, JSON.stringify(prior), eventsOf(runId));
+  postMessage({ type: "finished", runId, result: JSON.parse(report) });
 }
 
 function evaluate({ runId, source, code }) {
-  const onEvent = (kind, json) => postMessage({ type: kind, runId, data: JSON.parse(json) });
-  const answer = browser.evaluate(source, code, onEvent);
-  postMessage({ type: "evaluated", runId, answer: JSON.parse(answer) });
+  const answer = browser.evaluate(source, code, eventsOf(runId));
+  postMessage({ type: "finished", runId, result: JSON.parse(answer) });
 }
 
-function fatal(error) {
-  postMessage({ type: "fatal", message: String(error && error.message ? error.message : error) });
-}
+// What the page can ask for once Python is up: each is a job of runtime.js, answered with "finished".
+const jobs = { grade, evaluate };
 
 self.onmessage = async ({ data }) => {
   try {
     if (data.type === "init") {
       booted = boot(data);
       await booted;
-    } else if (data.type === "run") {
+    } else if (Object.hasOwn(jobs, data.type)) {
       await booted;
-      run(data);
-    } else if (data.type === "evaluate") {
-      await booted;
-      evaluate(data);
+      jobs[data.type](data);
     }
   } catch (error) {
-    fatal(error);
+    if (!(error instanceof DownloadError)) postMessage({ type: "fatal", message: String(error?.message ?? error) });
   }
 };

@@ -1,0 +1,261 @@
+// The Python worker's lifecycle, with no DOM: boot, progress, retries, time limits, interrupt, restart.
+// page.js renders what it reports; tests/js/runtime.test.mjs drives it with a fake worker under Node.
+//
+// States: "loading" -> "ready" -> "running" -> "ready", and "error" when Python cannot be started
+// after BOOT_RETRIES retries (retry() starts again). While a job is pending the state is "running",
+// never "ready", even while Python restarts or is still loading: the job is sent once it is ready.
+//
+// A job is anything run in the worker under a time limit (grading; the scratch console): it is posted
+// as {...request, runId}; the worker answers with {type: "start", runId, data: {id, time_limit}} when a
+// timed step begins (a null id is the loading of the learner's code), {type: "done", runId, data} when
+// it ends, other events the job's onEvent receives, and {type: "finished", runId, result} at the end.
+// A step over its limit is interrupted when the page is cross-origin isolated (KeyboardInterrupt in
+// Python); otherwise, or when the interrupt does not land, the worker is replaced, the job's onRestart
+// hears why, and the job is posted again to the new worker with what it already knows.
+
+export const LIMIT_SLACK_MS = 100;
+export const INTERRUPT_GRACE_MS = 1500;
+export const BOOT_RETRIES = 2;
+export const RETRY_DELAY_MS = 1000;
+// The worker reports download progress at least this often while it loads; silence means a stall.
+export const STALL_MS = 30_000;
+// Restarts in a row without a step of the job finishing before the job is abandoned as our fault.
+export const FUTILE_RESTARTS = 2;
+
+export const TIMEOUT = "timeout";
+export const CRASHED = "crashed";
+
+/** Python could not run the job, for a reason that is ours, not the learner's code. */
+export class RuntimeFailure extends Error {}
+
+export class Runtime {
+  /**
+   * @param spawn    () => ({worker, interrupt: Int32Array | null, missed?: messages already received})
+   * @param onStatus called with status() whenever it changes
+   * @param timers   {setTimeout, clearTimeout}; tests pass a fake clock
+   */
+  constructor({ spawn, onStatus = () => {}, timers = globalThis }) {
+    this.spawn = spawn;
+    this.onStatus = onStatus;
+    this.timers = timers;
+    this.job = null;
+    this.failure = null;
+    this.failures = 0; // failed boots since Python was last ready
+    this.restarts = 0; // workers replaced, for the page's automation contract
+    this.watchdog = null;
+    this.start();
+  }
+
+  // ---- What the page sees -----------------------------------------------------------------------
+
+  status() {
+    const base = { restarts: this.restarts, python: this.python ?? null };
+    if (this.failure) return { ...base, state: "error", text: `Python could not start: ${this.failure}`, fraction: null };
+    const loading = this.booted ? null : this.progress;
+    if (this.job) {
+      const text = loading ? `${this.job.label} Waiting for Python: ${loading.text}` : this.job.label;
+      return { ...base, state: "running", text, fraction: loading ? loading.fraction : null };
+    }
+    if (loading) return { ...base, state: "loading", text: loading.text, fraction: loading.fraction };
+    return { ...base, state: "ready", text: `Python ${this.python} ready`, fraction: null };
+  }
+
+  emit() {
+    this.onStatus(this.status());
+  }
+
+  // ---- Jobs -----------------------------------------------------------------------------------------
+
+  /**
+   * Run a job; resolves with the worker's result, or rejects with RuntimeFailure.
+   * @param request   () => the message to post (called again after each restart)
+   * @param onEvent   (type, data) for each event of the job, "start" and "done" included
+   * @param onRestart (fault: {kind, message}, step: the step that was running or null); may return
+   *                  {result} to finish the job there instead of posting it again
+   */
+  run(request, { label = "Running…", onEvent = () => {}, onRestart = () => undefined } = {}) {
+    if (this.job) return Promise.reject(new Error("a job is already running"));
+    return new Promise((resolve, reject) => {
+      this.job = { runId: newRunId(), request, label, onEvent, onRestart, resolve, reject, step: null, futile: 0 };
+      if (this.failure) this.retry();
+      else if (this.booted) this.send();
+      this.emit();
+    });
+  }
+
+  /**
+   * Grade `source`; `onResult(result)` hears each test's result as it comes. Tests that ended with a
+   * restart are handed back to Python, which reports them in the final report with the others.
+   */
+  grade(source, onResult = () => {}) {
+    const known = new Map(); // test id (null: the loading of the code) -> result or fault
+    return this.run(() => ({ type: "grade", source, prior: [...known.values()] }), {
+      label: "Running tests…",
+      onEvent: (type, data) => {
+        if (type !== "done") return;
+        known.set(data.id, data);
+        onResult(data);
+      },
+      onRestart: (fault, step) => {
+        if (step) known.set(step.id, { id: step.id, fault: fault.kind, message: fault.message });
+      },
+    });
+  }
+
+  /**
+   * Evaluate `code` against `source` for the "Try it" console or a figure: {output, result, error}.
+   * Never a run; it shares the time limit and the interrupt, and a restart ends it with an error.
+   */
+  evaluate(source, code) {
+    return this.run(() => ({ type: "evaluate", source, code }), {
+      label: "Trying it…",
+      onRestart: (fault) => ({ result: { output: "", result: null, error: { kind: fault.kind, message: fault.message, line: null, frames: [] } } }),
+    });
+  }
+
+  send() {
+    const job = this.job;
+    job.step = null;
+    this.worker.postMessage({ ...job.request(), runId: job.runId });
+  }
+
+  finish(settle, value) {
+    const job = this.job;
+    this.clearTimer();
+    this.job = null;
+    job[settle](value); // first, so that the page shows the results as the state turns ready
+    this.emit();
+  }
+
+  // ---- The worker -------------------------------------------------------------------------------------
+
+  start() {
+    this.booted = false;
+    this.progress = { text: "Starting Python…", fraction: 0 };
+    const { worker, interrupt, missed = [] } = this.spawn();
+    this.worker = worker;
+    this.interrupt = interrupt;
+    worker.onmessage = ({ data }) => this.receive(worker, data);
+    worker.onerror = (event) => {
+      event?.preventDefault?.();
+      this.receive(worker, { type: "fatal", message: event?.message || "the worker script could not be loaded" });
+    };
+    this.armWatchdog();
+    this.emit();
+    missed.forEach((message) => this.receive(worker, message));
+  }
+
+  receive(worker, message) {
+    if (worker !== this.worker) return; // a replaced worker's last words
+    const job = this.job;
+    switch (message.type) {
+      case "progress":
+        this.progress = { text: message.text, fraction: message.fraction };
+        this.armWatchdog();
+        this.emit();
+        return;
+      case "ready":
+        this.clearWatchdog();
+        this.booted = true;
+        this.failures = 0;
+        this.python = message.python;
+        if (job) this.send();
+        this.emit();
+        return;
+      case "fatal":
+        if (this.booted) this.replace({ kind: CRASHED, message: `Python crashed (${message.message}) and was restarted` });
+        else this.bootFailed(message.message);
+        return;
+    }
+    if (!job || message.runId !== job.runId) return;
+    if (message.type === "start") {
+      job.step = message.data;
+      this.armTimer(message.data.time_limit);
+    } else if (message.type === "done") {
+      this.clearTimer();
+      job.step = null;
+      job.futile = 0;
+    }
+    if (message.type === "finished") this.finish("resolve", message.result);
+    else job.onEvent(message.type, message.data);
+  }
+
+  bootFailed(reason) {
+    this.worker.terminate();
+    this.worker = null; // whatever else it says is ignored
+    this.clearWatchdog();
+    this.failures += 1;
+    if (this.failures > BOOT_RETRIES) {
+      this.failure = reason;
+      this.emit();
+      return;
+    }
+    this.progress = { text: `Retrying (${reason})…`, fraction: 0 };
+    this.emit();
+    this.timers.setTimeout(() => this.start(), RETRY_DELAY_MS * this.failures);
+  }
+
+  /** Start Python again after it could not start; a pending job then runs. */
+  retry() {
+    if (!this.failure) return;
+    this.failure = null;
+    this.failures = 0;
+    this.start();
+  }
+
+  replace(fault) {
+    this.worker.terminate();
+    this.clearTimer();
+    this.restarts += 1;
+    const job = this.job;
+    if (job) {
+      const step = job.step;
+      job.futile = step ? 0 : job.futile + 1;
+      const ending = job.onRestart(fault, step);
+      if (ending) {
+        this.finish("resolve", ending.result);
+      } else if (job.futile > FUTILE_RESTARTS) {
+        this.finish("reject", new RuntimeFailure(`${fault.message}, again and again outside your code`));
+      }
+    }
+    this.start();
+  }
+
+  // ---- Timers -------------------------------------------------------------------------------------------
+
+  armTimer(seconds) {
+    this.clearTimer();
+    this.timer = this.timers.setTimeout(() => this.overtime(seconds), seconds * 1000 + LIMIT_SLACK_MS);
+  }
+
+  overtime(seconds) {
+    const fault = { kind: TIMEOUT, message: `did not finish within the time limit of ${seconds} s` };
+    if (!this.interrupt) return this.replace(fault);
+    Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
+    this.timer = this.timers.setTimeout(() => this.replace(fault), INTERRUPT_GRACE_MS);
+  }
+
+  clearTimer() {
+    this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  armWatchdog() {
+    this.clearWatchdog();
+    const worker = this.worker;
+    this.watchdog = this.timers.setTimeout(() => {
+      if (this.worker === worker && !this.booted) this.bootFailed("the download stalled");
+    }, STALL_MS);
+  }
+
+  clearWatchdog() {
+    this.timers.clearTimeout(this.watchdog);
+    this.watchdog = null;
+  }
+}
+
+let runs = 0;
+function newRunId() {
+  runs += 1;
+  return `run-${runs}`;
+}

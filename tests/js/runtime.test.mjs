@@ -1,0 +1,286 @@
+// The worker's lifecycle (site/src/runtime.js) with a fake worker and a fake clock: `node --test tests/js`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import {
+  Runtime, RuntimeFailure, BOOT_RETRIES, INTERRUPT_GRACE_MS, LIMIT_SLACK_MS, RETRY_DELAY_MS, STALL_MS,
+} from "../../site/src/runtime.js";
+
+class FakeClock {
+  constructor() {
+    this.now = 0;
+    this.timers = new Map();
+    this.next = 1;
+  }
+  setTimeout = (callback, ms) => {
+    const id = this.next++;
+    this.timers.set(id, { at: this.now + ms, callback });
+    return id;
+  };
+  clearTimeout = (id) => this.timers.delete(id);
+  advance(ms) {
+    const until = this.now + ms;
+    for (;;) {
+      const due = [...this.timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.now = due[1].at;
+      due[1].callback();
+    }
+    this.now = until;
+  }
+}
+
+class FakeWorker {
+  constructor() {
+    this.posted = [];
+    this.terminated = false;
+  }
+  postMessage(message) {
+    this.posted.push(message);
+  }
+  terminate() {
+    this.terminated = true;
+  }
+  say(message) {
+    this.onmessage({ data: message });
+  }
+  get job() {
+    return this.posted.at(-1);
+  }
+}
+
+function setUp({ isolated = true, missed = [] } = {}) {
+  const clock = new FakeClock();
+  const workers = [];
+  const states = [];
+  const runtime = new Runtime({
+    spawn: () => {
+      const worker = new FakeWorker();
+      workers.push(worker);
+      return { worker, interrupt: isolated ? new Int32Array(new SharedArrayBuffer(4)) : null, missed: workers.length === 1 ? missed : [] };
+    },
+    onStatus: (status) => states.push(status),
+    timers: clock,
+  });
+  const worker = () => workers.at(-1);
+  const ready = () => worker().say({ type: "ready", python: "3.13.2" });
+  return { clock, workers, states, runtime, worker, ready, state: () => runtime.status().state };
+}
+
+const result = (id, status = "pass") => ({ id, name: id, visibility: "hidden", status, message: "", output: "", duration_ms: 1 });
+
+test("loading -> ready -> running -> ready", async () => {
+  const { runtime, worker, ready, state } = setUp();
+  assert.equal(state(), "loading");
+  worker().say({ type: "progress", text: "Downloading Python (1.0 of 9.0 MB)", fraction: 0.1 });
+  assert.deepEqual([runtime.status().text, runtime.status().fraction], ["Downloading Python (1.0 of 9.0 MB)", 0.1]);
+  ready();
+  assert.equal(state(), "ready");
+  const seen = [];
+  const done = runtime.grade("code", (r) => seen.push(r.id));
+  assert.equal(state(), "running");
+  const { runId, type, source, prior } = worker().job;
+  assert.deepEqual([type, source, prior], ["grade", "code", []]);
+  worker().say({ type: "start", runId, data: { id: null, time_limit: 2 } });
+  worker().say({ type: "start", runId, data: { id: "a", time_limit: 2 } });
+  worker().say({ type: "done", runId, data: result("a") });
+  worker().say({ type: "finished", runId, result: { status: "pass" } });
+  assert.deepEqual(await done, { status: "pass" });
+  assert.deepEqual(seen, ["a"]);
+  assert.equal(state(), "ready");
+});
+
+test("the messages the early worker sent before the page took it over are replayed", () => {
+  const { state } = setUp({ missed: [{ type: "progress", text: "x", fraction: 0.5 }, { type: "ready", python: "3.13" }] });
+  assert.equal(state(), "ready");
+});
+
+test("a run asked for while Python loads waits, shows the loading progress, and is sent once ready", () => {
+  const { runtime, worker, ready, state } = setUp();
+  worker().say({ type: "progress", text: "Downloading Python", fraction: 0.4 });
+  runtime.grade("code");
+  assert.equal(state(), "running");
+  assert.equal(runtime.status().fraction, 0.4);
+  assert.match(runtime.status().text, /Waiting for Python: Downloading Python/);
+  assert.equal(worker().posted.length, 0);
+  ready();
+  assert.equal(worker().job.type, "grade");
+  assert.equal(state(), "running");
+});
+
+test("a second run while one is pending is refused", async () => {
+  const { runtime, ready } = setUp();
+  ready();
+  runtime.grade("one");
+  await assert.rejects(runtime.grade("two"), /already running/);
+});
+
+test("isolated: a test over its limit is interrupted, and Python is not restarted", () => {
+  const { runtime, worker, ready, clock, workers } = setUp();
+  ready();
+  runtime.grade("code");
+  const { runId } = worker().job;
+  worker().say({ type: "start", runId, data: { id: "a", time_limit: 2 } });
+  const interrupt = runtime.interrupt;
+  clock.advance(2000 + LIMIT_SLACK_MS - 1);
+  assert.equal(Atomics.load(interrupt, 0), 0);
+  clock.advance(1);
+  assert.equal(Atomics.load(interrupt, 0), 2);
+  worker().say({ type: "done", runId, data: result("a", "error") }); // KeyboardInterrupt landed
+  clock.advance(INTERRUPT_GRACE_MS * 2);
+  assert.equal(workers.length, 1);
+  assert.equal(runtime.status().restarts, 0);
+});
+
+test("never ready while a run is pending, even while Python restarts after a timeout", async () => {
+  const { runtime, worker, ready, clock, workers, states } = setUp({ isolated: false });
+  ready();
+  const seen = [];
+  const done = runtime.grade("code", (r) => seen.push(r));
+  const first = worker();
+  first.say({ type: "start", runId: first.job.runId, data: { id: "a", time_limit: 2 } });
+  const from = states.length;
+  clock.advance(2000 + LIMIT_SLACK_MS); // no interrupt buffer: the worker is replaced at once
+  assert.ok(first.terminated);
+  assert.equal(workers.length, 2);
+  assert.equal(runtime.status().restarts, 1);
+  worker().say({ type: "progress", text: "Downloading Python", fraction: 0.2 });
+  ready();
+  assert.ok(states.slice(from).every((s) => s.state === "running"), states.slice(from).map((s) => s.state).join());
+  // The new worker is handed the fault, and Python words it in the report.
+  const { runId, prior } = worker().job;
+  assert.deepEqual(prior, [{ id: "a", fault: "timeout", message: "did not finish within the time limit of 2 s" }]);
+  worker().say({ type: "done", runId, data: result("a", "error") });
+  worker().say({ type: "finished", runId, result: { status: "fail" } });
+  assert.deepEqual(await done, { status: "fail" });
+  assert.equal(runtime.status().state, "ready");
+});
+
+test("isolated: an interrupt that does not land restarts Python after the grace", () => {
+  const { runtime, worker, ready, clock, workers } = setUp();
+  ready();
+  runtime.grade("code");
+  worker().say({ type: "start", runId: worker().job.runId, data: { id: null, time_limit: 1 } });
+  clock.advance(1000 + LIMIT_SLACK_MS + INTERRUPT_GRACE_MS - 1);
+  assert.equal(workers.length, 1);
+  clock.advance(1);
+  assert.equal(workers.length, 2);
+  ready();
+  assert.deepEqual(worker().job.prior, [{ id: null, fault: "timeout", message: "did not finish within the time limit of 1 s" }]);
+});
+
+test("results before a restart are handed to the new worker; a late message of the old one is ignored", () => {
+  const { runtime, worker, ready, clock } = setUp({ isolated: false });
+  ready();
+  runtime.grade("code");
+  const old = worker();
+  const runId = old.job.runId;
+  old.say({ type: "start", runId, data: { id: "a", time_limit: 2 } });
+  old.say({ type: "done", runId, data: result("a") });
+  old.say({ type: "start", runId, data: { id: "b", time_limit: 2 } });
+  clock.advance(3000);
+  old.say({ type: "done", runId, data: result("b") }); // too late: its worker is gone
+  ready();
+  assert.deepEqual(worker().job.prior.map((p) => [p.id, p.status ?? p.fault]), [["a", "pass"], ["b", "timeout"]]);
+});
+
+test("a crash during a test is that test's error, and the run goes on", () => {
+  const { runtime, worker, ready, workers } = setUp();
+  ready();
+  runtime.grade("code");
+  worker().say({ type: "start", runId: worker().job.runId, data: { id: "a", time_limit: 2 } });
+  worker().say({ type: "fatal", message: "simulated fatal error" });
+  assert.equal(workers.length, 2);
+  ready();
+  const [fault] = worker().job.prior;
+  assert.equal(fault.fault, "crashed");
+  assert.match(fault.message, /Python crashed \(simulated fatal error\) and was restarted/);
+});
+
+test("crashes outside the learner's code end the run as our failure, not a verdict", async () => {
+  const { runtime, worker, ready, state } = setUp();
+  ready();
+  const done = runtime.grade("code");
+  for (let i = 0; i < 3; i += 1) {
+    worker().say({ type: "fatal", message: "broken harness" });
+    ready();
+  }
+  await assert.rejects(done, RuntimeFailure);
+  assert.equal(state(), "ready");
+});
+
+test("a failed download is retried a bounded number of times, then names what failed; Retry starts again", () => {
+  const { runtime, worker, clock, workers, state } = setUp();
+  for (let attempt = 0; attempt <= BOOT_RETRIES; attempt += 1) {
+    worker().say({ type: "fatal", message: "could not download pyodide.asm.wasm (HTTP 404)" });
+    clock.advance(RETRY_DELAY_MS * (attempt + 1));
+  }
+  assert.equal(workers.length, BOOT_RETRIES + 1);
+  assert.ok(workers.every((w) => w.terminated));
+  assert.equal(state(), "error");
+  assert.equal(runtime.status().text, "Python could not start: could not download pyodide.asm.wasm (HTTP 404)");
+  clock.advance(60_000);
+  assert.equal(workers.length, BOOT_RETRIES + 1); // no more tries on its own
+  runtime.retry();
+  assert.equal(state(), "loading");
+  assert.equal(workers.length, BOOT_RETRIES + 2);
+});
+
+test("a stalled boot is abandoned and retried", () => {
+  const { worker, clock, workers } = setUp();
+  worker().say({ type: "progress", text: "Downloading Python", fraction: 0.1 });
+  clock.advance(STALL_MS - 1);
+  assert.equal(workers.length, 1);
+  clock.advance(1);
+  assert.ok(workers[0].terminated);
+  clock.advance(RETRY_DELAY_MS);
+  assert.equal(workers.length, 2);
+});
+
+test("a worker script that cannot be loaded counts as a failed boot", () => {
+  const { worker, state, runtime } = setUp();
+  worker().onerror({ message: "" , preventDefault() {} });
+  assert.equal(state(), "loading");
+  assert.match(runtime.status().text, /Retrying \(the worker script could not be loaded\)/);
+});
+
+test("a run pending when Python cannot start waits through the error and runs after Retry", async () => {
+  const { runtime, worker, clock, ready, state } = setUp();
+  const done = runtime.grade("code");
+  for (let attempt = 0; attempt <= BOOT_RETRIES; attempt += 1) {
+    worker().say({ type: "fatal", message: "could not download numpy.whl (network error)" });
+    clock.advance(RETRY_DELAY_MS * (attempt + 1));
+  }
+  assert.equal(state(), "error");
+  runtime.retry();
+  ready();
+  worker().say({ type: "finished", runId: worker().job.runId, result: { status: "pass" } });
+  assert.deepEqual(await done, { status: "pass" });
+});
+
+test("Run in the error state retries at once", () => {
+  const { runtime, worker, clock, workers, state } = setUp();
+  for (let attempt = 0; attempt <= BOOT_RETRIES; attempt += 1) {
+    worker().say({ type: "fatal", message: "x" });
+    clock.advance(RETRY_DELAY_MS * (attempt + 1));
+  }
+  runtime.grade("code");
+  assert.equal(workers.length, BOOT_RETRIES + 2);
+  assert.equal(state(), "running");
+});
+
+test("a generic job can finish itself when Python restarts (the scratch console's way)", async () => {
+  const { runtime, worker, ready, clock } = setUp({ isolated: false });
+  ready();
+  const done = runtime.run(() => ({ type: "evaluate", expression: "f(1)" }), {
+    label: "Evaluating…",
+    onRestart: (fault) => ({ result: { error: fault.message } }),
+  });
+  assert.equal(runtime.status().text, "Evaluating…");
+  worker().say({ type: "start", runId: worker().job.runId, data: { id: "expression", time_limit: 2 } });
+  clock.advance(2500);
+  assert.deepEqual(await done, { error: "did not finish within the time limit of 2 s" });
+  ready();
+  assert.equal(runtime.status().state, "ready");
+});
