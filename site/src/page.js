@@ -219,7 +219,11 @@ async function runTests() {
   $("summary").removeAttribute("data-passed");
   $("summary").textContent = "Running…";
   try {
-    const report = await exclusive(() => runtime.grade(source(), (result) => results.append(resultRow(result))));
+    // Awaited directly, not through exclusive(): the report must be on the page in the same turn as
+    // the state turns ready. Nothing else runs now (the button is disabled while a job runs).
+    const grading = runtime.grade(source(), (result) => results.append(resultRow(result)));
+    queue = grading.catch(() => {});
+    const report = await grading;
     showReport(report);
   } catch (error) {
     // Python itself failed: no verdict on the learner's code.
