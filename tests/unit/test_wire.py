@@ -1,0 +1,84 @@
+"""The grader's channel, over a real pipe in this process: whole messages, bounded, never trusted."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+
+import numpy as np
+import pytest
+
+from harness.sandbox import wire
+
+
+@pytest.fixture
+def pipe():
+    read, write = os.pipe()
+    yield read, write
+    for fd in (read, write):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def write_raw(fd: int, body: bytes, announced: int | None = None) -> None:
+    os.write(fd, struct.pack(">I", len(body) if announced is None else announced) + body)
+
+
+def test_a_message_arrives_whole(pipe):
+    read, write = pipe
+    wire.send(write, {"op": "call", "args": [1.5, "x", None]})
+    assert wire.receive(read, time.monotonic() + 1) == {"op": "call", "args": [1.5, "x", None]}
+
+
+def test_arguments_keep_arrays_dtypes_shapes_and_tuples():
+    args = [np.arange(6, dtype=np.float32).reshape(2, 3), (1, [2.0, (3,)]), np.int64(4), True]
+    back = wire.unpack_args(wire.pack_args(args))
+    assert back[0].dtype == np.float32 and back[0].shape == (2, 3) and np.array_equal(back[0], args[0])
+    assert back[1] == (1, [2.0, (3,)]) and type(back[1][1][1]) is tuple
+    assert back[2:] == [4, True]
+
+
+@pytest.mark.parametrize("argument", [{"a": 1}, np.array(["text"]), object()])
+def test_an_argument_that_cannot_travel_is_the_tests_fault(argument):
+    with pytest.raises(wire.ArgumentError):
+        wire.pack_args([argument])
+
+
+def test_a_message_over_the_limit_is_refused_from_its_header_alone(pipe):
+    read, write = pipe
+    write_raw(write, b"", announced=wire.MAX_REPLY + 1)  # nothing follows: the body is never awaited
+    with pytest.raises(wire.MalformedMessage, match="over the limit"):
+        wire.receive(read, time.monotonic() + 1, limit=wire.MAX_REPLY)
+
+
+@pytest.mark.parametrize(
+    "body, says",
+    [(b"{not json", "malformed"), (b"[1, 2]", "not an object"), (b'{"v": ' + b"9" * 5000 + b"}", "malformed"),
+     (b"\xff\xfe", "malformed")],
+    ids=["not-json", "not-an-object", "huge-integer", "not-utf8"],
+)
+def test_what_is_not_a_message_is_malformed(pipe, body, says):
+    read, write = pipe
+    write_raw(write, body)
+    with pytest.raises(wire.MalformedMessage, match=says):
+        wire.receive(read, time.monotonic() + 1)
+
+
+def test_a_closed_channel_is_closed_not_malformed(pipe):
+    read, write = pipe
+    write_raw(write, b'{"partial": ', announced=100)
+    os.close(write)
+    with pytest.raises(wire.ChannelClosed):
+        wire.receive(read, time.monotonic() + 1)
+
+
+def test_a_message_that_does_not_arrive_whole_by_the_deadline_times_out(pipe):
+    read, write = pipe
+    write_raw(write, b'{"dripping": ', announced=50)  # the rest never comes
+    started = time.monotonic()
+    with pytest.raises(wire.ChannelTimeout):
+        wire.receive(read, started + 0.2)
+    assert time.monotonic() - started < 1
