@@ -249,7 +249,7 @@ def test_the_course_carries_the_wheel_make_wheel_builds(kit, course, tmp_path):
 
 def test_every_command_has_help(kit, course):
     assert kit("--version", cwd=course).stdout == "exercise-kit 0.1.0\n"
-    for command in (["init"], ["new"], ["expected"], ["check"], ["build"], ["serve"], ["grade"],
+    for command in (["init"], ["vendor"], ["new"], ["expected"], ["check"], ["build"], ["serve"], ["grade"],
                     ["export", "gradescope"]):
         assert "usage: exercise-kit" in kit(*command, "--help", cwd=course).stdout
 
