@@ -150,18 +150,32 @@ def _run(command: list, **options) -> subprocess.CompletedProcess:
 
 
 def _install(venv: Path, requirement: str | Path) -> None:
-    """pip install `requirement` offline, from WHEELHOUSE, filled from PyPI the first time (never with the kit)."""
-    pip = [venv / "bin" / "python", "-m", "pip", "--quiet"]
-    offline = [*pip, "install", requirement]
-    if subprocess.run([str(c) for c in offline], capture_output=True, env={**os.environ, **OFFLINE_PIP}).returncode:
+    """pip install `requirement` into `venv`, offline."""
+    python = venv / "bin" / "python"
+    _fill_wheelhouse(python, requirement)
+    _run([python, "-m", "pip", "--quiet", "install", requirement], env={**os.environ, **OFFLINE_PIP})
+
+
+def _fill_wheelhouse(python: Path | str, requirement: str | Path) -> None:
+    """Make WHEELHOUSE hold what `python` needs to install `requirement` offline: from PyPI the first time,
+    and never the kit itself."""
+    pip = [python, "-m", "pip", "--quiet"]
+    offline = subprocess.run([str(c) for c in [*pip, "install", "--dry-run", "--ignore-installed", requirement]],
+                             capture_output=True, env={**os.environ, **OFFLINE_PIP})
+    if offline.returncode:
         _run([*pip, "download", "--dest", WHEELHOUSE, requirement])
-        _dependencies_only()
-        _run(offline, env={**os.environ, **OFFLINE_PIP})
+        for kit in WHEELHOUSE.glob("exercise_kit-*"):
+            kit.unlink()
 
 
-def _dependencies_only() -> None:
-    for kit in WHEELHOUSE.glob("exercise_kit-*"):
-        kit.unlink()
+def _gradescope_python() -> str:
+    """Python 3.12, as on Gradescope's Ubuntu 24.04 image, where this machine has it; else this Python."""
+    for env in ({}, {"PYENV_VERSION": "3.12"}):  # pyenv finds an installed 3.12 once asked for it
+        found = subprocess.run(["python3.12", "-c", "import sys; print(sys.executable)"], capture_output=True,
+                               text=True, env={**os.environ, **env}) if shutil.which("python3.12") else None
+        if found and found.returncode == 0:
+            return found.stdout.strip()
+    return sys.executable
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +190,6 @@ def kit(tmp_path_factory, frontend) -> Kit:
     venv = work / "venv"
     _run([sys.executable, "-m", "venv", venv])
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
-    _dependencies_only()
     _install(venv, wheel)
     tools = work / "tools"
     tools.mkdir()
@@ -392,16 +405,19 @@ def test_the_exported_gradescope_autograder_grades_a_submission(kit, course, sub
     (autograder / "submission" / "answer.py").write_text(WRONG)
     (autograder / "submission_metadata.json").write_text('{"id": 1, "users": [], "previous_submissions": []}')
     # An Ubuntu image without python3-venv: the first venv fails, setup.sh installs the package with apt-get.
+    python3 = _gradescope_python()
+    _fill_wheelhouse(python3, kit.wheel)
     ubuntu = tmp_path / "ubuntu"
     ubuntu.mkdir()
     apt_log = tmp_path / "apt-get.log"
     _script(ubuntu / "apt-get", f'echo "$*" >> {apt_log}; : > {ubuntu / "venv-installed"}')
-    python = _script(ubuntu / "python3", f'if [ "$1 $2" = "-m venv" ] && [ ! -e {ubuntu / "venv-installed"} ]; then\n'
-                     f'  echo "ensurepip is not available" >&2; exit 1\nfi\nexec {sys.executable} "$@"')
+    _script(ubuntu / "python3", f'if [ "$1 $2" = "-m venv" ] && [ ! -e {ubuntu / "venv-installed"} ]; then\n'
+                     f'  echo "ensurepip is not available" >&2; exit 1\nfi\nexec {python3} "$@"')
     env = {**kit.env, **OFFLINE_PIP, "AUTOGRADER": str(autograder), "PATH": f"{ubuntu}{os.pathsep}{kit.tools}"}
     _run([autograder / "source" / "setup.sh"], env=env, cwd=autograder / "source")
     assert apt_log.read_text().splitlines()[-1] == "install -y -qq python3-venv"
-    assert python.parent == ubuntu
+    kit_python = autograder / "kit" / "bin" / "python"
+    assert _run([kit_python, "-c", "import sys; print(sys._base_executable)"]).stdout.strip() == python3
 
     _run([autograder / "run_autograder"], env=env, cwd=autograder)
     results = platform_schemas.validate("gradescope", (autograder / "results" / "results.json").read_text())
@@ -418,8 +434,7 @@ def test_pipx_installs_the_carried_wheel(kit, course, submissions, tmp_path):
     pipx_venv = tmp_path / "pipx"
     _run([sys.executable, "-m", "venv", pipx_venv])
     _install(pipx_venv, "pipx")
-    if not list(WHEELHOUSE.glob("pip-*.whl")):  # pipx upgrades its shared libraries' pip to a recent one
-        _run([pipx_venv / "bin" / "python", "-m", "pip", "download", "--quiet", "--dest", WHEELHOUSE, "pip"])
+    _fill_wheelhouse(pipx_venv / "bin" / "python", "pip>=26.1")  # pipx upgrades its shared libraries' pip
     bin_dir = tmp_path / "bin"
     env = {**kit.env, **OFFLINE_PIP, "PATH": f"{bin_dir}{os.pathsep}{kit.tools}", "PIPX_HOME": str(tmp_path / "pipx-home"),
            "PIPX_BIN_DIR": str(bin_dir), "PIPX_MAN_DIR": str(tmp_path / "man")}
