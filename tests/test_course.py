@@ -6,6 +6,7 @@ import shutil
 
 import harness
 from conftest import ROOT
+from harness.publish import wheels
 from harness.publish.course import load
 
 
@@ -76,6 +77,14 @@ def test_two_carried_wheels_are_named(cli, tmp_path):
     shutil.copyfile(carried, carried.with_name("exercise_kit-0.0.1-py3-none-any.whl"))
     warned = cli("check", cwd=course).stderr.splitlines()[0]
     assert warned.startswith(f"exercise-kit: warning: {course}/.exercise-kit holds 2 wheels (exercise_kit-0.0.1-py3-none-any.whl, ")
+
+
+def test_init_from_a_checkout_without_its_front_end_says_to_build_it_and_writes_nothing(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr(wheels, "FRONTEND", "publish/not-built")
+    run = cli("init", str(tmp_path / "course"))
+    assert run.stderr == (f"exercise-kit: error: {wheels.PACKAGE}/publish/not-built holds no prebuilt front end: in the "
+                          "kit's repository run `make frontend` (needs Node), or pass --wheel PATH\n")
+    assert not (tmp_path / "course").exists()
 
 
 def test_vendor_outside_a_course_or_with_a_wrong_wheel_says_what_to_do(cli, tmp_path):

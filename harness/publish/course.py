@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,34 +68,29 @@ def init(root: Path, title: str, wheel: Path | None = None) -> list[Path]:
         raise CourseError(f"{root}: already exists and is not an empty folder; choose a new folder")
     if not title.strip():
         raise CourseError("--title: give the course a title")
-    if wheel is not None:
-        wheels.check_kit_wheel(wheel)
     # A JSON string is a valid TOML basic string: quotes and backslashes arrive escaped.
     values = {"__title_toml__": json.dumps(title.strip(), ensure_ascii=False), "__title__": title.strip()}
     written = []
-    for template in sorted(TEMPLATE.rglob("*")):
-        if not template.is_file() or "__pycache__" in template.parts:
-            continue
-        parts = template.relative_to(TEMPLATE).parts
-        path = root.joinpath(RENAMED.get(parts[0], parts[0]), *parts[1:])
-        text = template.read_text(encoding="utf-8")
-        for placeholder, value in values.items():
-            text = text.replace(placeholder, value)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    return [*written, vendor(root, wheel)]
+    with wheels.the_kit_wheel(wheel) as carried:  # before any file is written: it may be missing
+        for template in sorted(TEMPLATE.rglob("*")):
+            if not template.is_file() or "__pycache__" in template.parts:
+                continue
+            parts = template.relative_to(TEMPLATE).parts
+            path = root.joinpath(RENAMED.get(parts[0], parts[0]), *parts[1:])
+            text = template.read_text(encoding="utf-8")
+            for placeholder, value in values.items():
+                text = text.replace(placeholder, value)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        return [*written, vendor(root, carried)]
 
 
 def vendor(root: Path, wheel: Path | None = None) -> Path:
     """Put the kit's `wheel` (default: this installation's) in the course, in place of any other."""
-    if wheel is not None:
-        wheels.check_kit_wheel(wheel)
-    folder = root / VENDORED
-    with tempfile.TemporaryDirectory() as work:
-        wheel = wheel or wheels.kit_wheel(Path(work))
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / wheel.name
+    with wheels.the_kit_wheel(wheel) as wheel:
+        target = root / VENDORED / wheel.name
+        target.parent.mkdir(parents=True, exist_ok=True)
         if wheel.resolve() != target.resolve():
             shutil.copyfile(wheel, target)
     for other in vendored(root):

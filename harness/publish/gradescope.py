@@ -9,7 +9,6 @@ its reference solution. Both scripts take the autograder folder from $AUTOGRADER
 
 from __future__ import annotations
 
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -64,10 +63,7 @@ exit 0
 def export(problem: problems.Problem, out: Path, wheel: Path | None = None) -> Path:
     """Write the autograder zip for `problem` to `out`; `wheel` is the kit's wheel (default: this
     installation's)."""
-    if wheel is not None:
-        wheels.check_kit_wheel(wheel)
-    with tempfile.TemporaryDirectory() as work:
-        wheel = wheel or wheels.kit_wheel(Path(work))
+    with wheels.the_kit_wheel(wheel) as wheel:
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             _add(archive, "setup.sh", SETUP.replace("{wheel}", wheel.name), executable=True)

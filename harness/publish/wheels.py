@@ -16,7 +16,9 @@ import py_compile
 import sys
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import harness
 
@@ -154,6 +156,16 @@ def kit_wheel(dist: Path) -> Path:
 
 def wheel_name(version: str) -> str:
     return f"{DISTRIBUTION.replace('-', '_')}-{version}-py3-none-any.whl"
+
+
+@contextmanager
+def the_kit_wheel(wheel: Path | None) -> Iterator[Path]:
+    """`wheel`, once checked to be the kit's; by default this kit's, written to a folder that lasts the block."""
+    if wheel is not None:
+        yield check_kit_wheel(wheel)
+        return
+    with tempfile.TemporaryDirectory() as work:
+        yield kit_wheel(Path(work))
 
 
 def check_kit_wheel(wheel: Path) -> Path:
