@@ -5,6 +5,11 @@ The zip holds `setup.sh` (installs the kit's wheel, carried in the zip, into a v
 `grade`, and writes `results/results.json`), the kit's wheel and the problem's grading files: never
 its reference solution. Both scripts take the autograder folder from $AUTOGRADER (Gradescope's
 /autograder by default), so that the zip can be tried out anywhere.
+
+Gradescope's layout, from its autograder specification: the zip unpacked in /autograder/source,
+setup.sh run there once as root when the image is built (with network access), run_autograder copied
+to /autograder/run_autograder and run as root for each submission, with the learner's files in
+/autograder/submission; it must leave /autograder/results/results.json.
 """
 
 from __future__ import annotations
