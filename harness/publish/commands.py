@@ -152,7 +152,7 @@ def add_to(commands: argparse._SubParsersAction, find_problem: Callable[[str], p
         problem = find_problem(args.problem)
         out = Path(args.output or f"{problem.id}-gradescope.zip")
         carried = course.vendored(Path.cwd())
-        gradescope.export(problem, out, args.wheel or (carried[-1] if len(carried) == 1 else None))
+        gradescope.export(problem, out, args.wheel or (carried[0] if len(carried) == 1 else None))
         print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
         return EXIT_OK
 

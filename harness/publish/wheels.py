@@ -26,6 +26,7 @@ from . import PublishError
 
 PACKAGE = Path(harness.__file__).resolve().parent
 DISTRIBUTION = "exercise-kit"
+FILE_NAME = DISTRIBUTION.replace("-", "_")  # the distribution's name in its wheel's file names
 # What the browser runs: the core and the worker's entry points, nothing of the CLI, sandbox or authoring.
 BROWSER_MODULES = ("__init__.py", "browser.py", "inprocess.py", "core/*.py")
 PYODIDE_PYTHON = (3, 13)
@@ -50,6 +51,10 @@ def write_wheel(path: Path, files: dict[str, bytes], info: str) -> Path:
     return path
 
 
+def _wheel_file(tag: str) -> bytes:
+    return f"Wheel-Version: 1.0\nGenerator: exercise-kit\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
+
+
 def _urlsafe_digest(data: bytes) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
 
@@ -66,9 +71,7 @@ def browser_wheel(dist: Path) -> Path:
     tag = "cp313-none-any" if compiled else "py3-none-any"
     info = f"harness-{version}.dist-info"
     files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: harness\nVersion: {version}\n".encode()
-    files[f"{info}/WHEEL"] = (
-        f"Wheel-Version: 1.0\nGenerator: exercise-kit\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
-    )
+    files[f"{info}/WHEEL"] = _wheel_file(tag)
     return write_wheel(dist / f"harness-{version}-{tag}.whl", files, info)
 
 
@@ -143,19 +146,19 @@ def kit_wheel(dist: Path) -> Path:
         raise WheelError(f"{PACKAGE / FRONTEND} holds no prebuilt front end: in the kit's repository run "
                          "`make frontend` (needs Node), or pass --wheel PATH")
     version = harness.__version__
-    info = f"{DISTRIBUTION.replace('-', '_')}-{version}.dist-info"
+    info = f"{FILE_NAME}-{version}.dist-info"
     files = {f"harness/{path.relative_to(PACKAGE).as_posix()}": path.read_bytes()
              for path in sorted(PACKAGE.rglob("*"))
              if path.is_file() and "__pycache__" not in path.parts and path.suffix not in LEFT_OUT}
     files[f"{info}/METADATA"] = _metadata(installed, version).encode()
-    files[f"{info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: exercise-kit\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    files[f"{info}/WHEEL"] = _wheel_file("py3-none-any")
     scripts = [f"{e.name} = {e.value}\n" for e in installed.entry_points if e.group == "console_scripts"]
     files[f"{info}/entry_points.txt"] = ("[console_scripts]\n" + "".join(scripts)).encode()
     return write_wheel(dist / wheel_name(version), files, info)
 
 
 def wheel_name(version: str) -> str:
-    return f"{DISTRIBUTION.replace('-', '_')}-{version}-py3-none-any.whl"
+    return f"{FILE_NAME}-{version}-py3-none-any.whl"
 
 
 @contextmanager
