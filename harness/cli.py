@@ -28,6 +28,7 @@ from .platforms import PLATFORM_FORMATS
 from .publish import PublishError, commands as publish_commands
 from .publish.course import PROBLEMS_ENV
 from .sandbox.executor import ForkedChild, Zygote, usable_cores
+from .sandbox.watchdog import OwnTimeExceeded
 
 PROG = "exercise-kit"
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
@@ -132,7 +133,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 def _held_out(problem: problems.Problem, seed: int | None, zygote: Zygote) -> problems.Problem:
     """The problem with inputs no learner has seen: drawn from `seed` (fresh unless given), its expected
     values computed by the reference in a confined process of its own."""
-    with ForkedChild(zygote, batch.limits_for(problem)) as reference:
+    with batch.executor_for(problem, zygote) as reference:
         return expected.held_out(problem, expected.fresh_seed() if seed is None else seed, reference)
 
 
@@ -175,7 +176,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     with Zygote() as zygote:
         for name in names:
             try:
-                outcomes.append(prove.prove(find_problem(name), lambda: ForkedChild(zygote)))
+                problem = find_problem(name)
+                outcomes.append(prove.prove(problem, lambda: batch.executor_for(problem, zygote)))
             except ProblemError as exc:
                 broken.append(str(exc))
     if args.pyodide:
@@ -273,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except (UsageError, ProblemError, PublishError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_GRADE
+    except OwnTimeExceeded as exc:  # it landed past the test that earned it, as that test handed over
+        print(f"{PROG}: error: {exc.where}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
