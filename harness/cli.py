@@ -27,7 +27,7 @@ from .formats import BATCH_FORMATS, FORMATS
 from .platforms import PLATFORM_FORMATS
 from .publish import PublishError, commands as publish_commands
 from .publish.course import PROBLEMS_ENV
-from .sandbox.executor import ForkedChild, Zygote, usable_cores
+from .sandbox.executor import ForkedChild, Zygote, shortfall, usable_cores
 from .sandbox.watchdog import OwnTimeExceeded
 
 PROG = "exercise-kit"
@@ -123,9 +123,14 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         problem = _held_out(problem, args.seed, zygote)
         if single:
             report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
-            _write(args, SINGLE_FORMATS[args.format](report))
-            return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
-        graded = batch.grade_all(problem, paths, args.jobs, zygote)
+        else:
+            graded = batch.grade_all(problem, paths, args.jobs, zygote)
+    missing = shortfall(zygote.isolation) if zygote.isolation else ""  # no child started: nothing ran
+    if missing:
+        print(f"{PROG}: warning: submissions ran less isolated than under root: {missing}", file=sys.stderr)
+    if single:
+        _write(args, SINGLE_FORMATS[args.format](report))
+        return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
     _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded, zygote.isolation)))
     return EXIT_PASS if all(g.report.status == runner.PASS for g in graded) else EXIT_FAIL
 

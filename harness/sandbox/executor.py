@@ -48,6 +48,21 @@ _UID_BASE, _UID_BLOCK, _UID_BLOCKS = 200_000, 1_000, 500
 _UID_LOCKS = Path("/run/lock/harness-uids")  # root's alone: only a root grader hands out uids
 
 
+# The layers of a root grader's confinement, as the children's report names them, and what a run
+# without one gives up (README, "Isolation", measures each).
+_ROOT_LAYERS = {
+    "chroot into its own folder": "no chroot (a submission can read every file this user can)",
+    "own unprivileged uid": "no uid of its own (submissions run as this user)",
+    "network and IPC namespaces": "no network or IPC namespace (seccomp still refuses sockets and IPC)",
+    "seccomp filter": "no seccomp filter (sockets, IPC, keyrings and signals to others are not refused)",
+}
+
+
+def shortfall(isolation: str) -> str:
+    """What the confinement the children reported lacks of a root grader's ('' when nothing)."""
+    return "; ".join(loss for layer, loss in _ROOT_LAYERS.items() if layer not in isolation)
+
+
 def usable_cores() -> int:
     """The CPUs this process may run on (its affinity), which may be fewer than the machine has."""
     try:
@@ -146,7 +161,6 @@ class Zygote:
         zygote_end.close()
         self._socket = grader_end
         self._lock = threading.Lock()
-        self._env = {k: v for k, v in env.items() if k != "PATH"}
         self.isolation = ""  # what confinement the children reach, as the first one reported it
         self._socket.settimeout(STARTUP_TIMEOUT)
         try:
@@ -170,7 +184,7 @@ class Zygote:
         try:
             with self._lock:
                 uid = self._uids.take() if self._uids else os.getuid()
-                config = {"workdir": workdir, "uid": uid, "limits": asdict(limits), "env": self._env}
+                config = {"workdir": workdir, "uid": uid, "limits": asdict(limits)}
                 socket.send_fds(self._socket, [json.dumps(config).encode()], [request_read, reply_write])
         except OSError:
             os.close(request_write)

@@ -18,6 +18,7 @@ import ctypes
 import os
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 TICK = 0.1
@@ -44,74 +45,83 @@ class OwnTimeExceeded(BaseException):
                 "submission (a loop in the problem's code?)")
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Stretch:
     thread: int
     clock: int  # the thread's CPU-time clock
     cpu: float
     wall: float
-    interrupted: float = 0.0  # wall time of the last interruption
 
 
 class OwnTime:
-    """One executor's bound: `seconds` of CPU, or `seconds * wall_factor` of wall time, per stretch."""
+    """One executor's bound: `seconds` of CPU, or `seconds * wall_factor` of wall time, per stretch.
+
+    Starting and stopping a stretch only sets an attribute (it happens twice per call to the submission);
+    the watchdog reads it. Should a stretch end between the watchdog's reading and its interruption, the
+    exception lands in the code that ended it, on its way to the submission or closing: a test that
+    used up its bound all the same, reported by the runner or by the CLI.
+    """
 
     def __init__(self, seconds: float, wall_factor: float, where: str) -> None:
         self.seconds, self.wall_factor, self.where = seconds, wall_factor, where
         self.exceeded = type("OwnTimeExceeded", (OwnTimeExceeded,), {"seconds": seconds, "where": where})
+        self._stretch: _Stretch | None = None
+        self._interrupted = 0.0  # wall time of the last interruption of the current stretch
+        _WATCHDOG.watch(self)
 
     def start(self) -> None:
         """The calling thread runs the problem's code from now on."""
         thread = threading.get_ident()
         clock = time.pthread_getcpuclockid(thread)
-        _WATCHDOG.open(self, _Stretch(thread, clock, time.clock_gettime(clock), time.monotonic()))
+        self._interrupted = 0.0
+        self._stretch = _Stretch(thread, clock, time.clock_gettime(clock), time.monotonic())
 
     def stop(self) -> None:
         """The problem's code has handed over to the submission (or is done)."""
-        _WATCHDOG.close(self)
+        self._stretch = None
+
+    def check(self) -> None:
+        """Interrupt the stretch's thread past the bound; end the run if it cannot be interrupted."""
+        stretch, now = self._stretch, time.monotonic()
+        if stretch is None:
+            return
+        try:
+            cpu = time.clock_gettime(stretch.clock) - stretch.cpu
+        except OSError:  # its thread has ended without closing it
+            self._stretch = None
+            return
+        if max(cpu, (now - stretch.wall) / self.wall_factor) <= self.seconds:
+            return
+        if self._interrupted and now - self._interrupted < RETRY:
+            return
+        if self._interrupted and now - stretch.wall > self.seconds * self.wall_factor + GRACE:
+            os.write(2, f"exercise-kit: error: {self.where}: {self.exceeded()}; it could not be "
+                        "interrupted (a sleep, or a loop outside Python?)\n".encode())
+            os._exit(EXIT_CANNOT_GRADE)
+        self._interrupted = now
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(stretch.thread), ctypes.py_object(self.exceeded))
 
 
 class _Watchdog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._open: dict[OwnTime, _Stretch] = {}
+        self._bounds: weakref.WeakSet[OwnTime] = weakref.WeakSet()
         self._thread: threading.Thread | None = None
 
-    def open(self, bound: OwnTime, stretch: _Stretch) -> None:
+    def watch(self, bound: OwnTime) -> None:
         with self._lock:
-            self._open[bound] = stretch
+            self._bounds.add(bound)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="own-time-watchdog", daemon=True)
                 self._thread.start()
 
-    def close(self, bound: OwnTime) -> None:
-        with self._lock:
-            self._open.pop(bound, None)
-
     def _watch(self) -> None:
         while True:
             time.sleep(TICK)
-            with self._lock:  # a stretch closing waits: an interruption never lands after its end
-                for bound, stretch in list(self._open.items()):
-                    self._check(bound, stretch)
-
-    def _check(self, bound: OwnTime, stretch: _Stretch) -> None:
-        now = time.monotonic()
-        try:
-            cpu = time.clock_gettime(stretch.clock) - stretch.cpu
-        except OSError:  # the thread has ended without closing its stretch
-            self._open.pop(bound, None)
-            return
-        if max(cpu, (now - stretch.wall) / bound.wall_factor) <= bound.seconds:
-            return
-        if stretch.interrupted and now - stretch.interrupted < RETRY:
-            return
-        if stretch.interrupted and now - stretch.wall > bound.seconds * bound.wall_factor + GRACE:
-            os.write(2, f"exercise-kit: error: {bound.where}: {bound.exceeded()}; it could not be "
-                        "interrupted (a sleep, or a loop outside Python?)\n".encode())
-            os._exit(EXIT_CANNOT_GRADE)
-        stretch.interrupted = now
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(stretch.thread), ctypes.py_object(bound.exceeded))
+            with self._lock:
+                bounds = list(self._bounds)
+            for bound in bounds:
+                bound.check()
 
 
 _WATCHDOG = _Watchdog()
