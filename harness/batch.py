@@ -20,9 +20,13 @@ from .core.runner import ERROR, PASS, Report
 from .core.submission import one_line
 from .core.manifest import ProblemError
 from .sandbox.executor import WALL_FACTOR, ForkedChild, Limits, Zygote, usable_cores
+from .sandbox.watchdog import OwnTime, OwnTimeExceeded
 
 LIMIT_FAULTS = ("timeout", "crashed")
 MAX_SOURCE = 1024 * 1024
+# The problem's own code (a test between two calls to the submission, a Draw) may take this many times
+# the problem's time limit: ten times what the submission gets for a whole test is no honest test's need.
+OWN_TIME_FACTOR = 10
 
 
 class BatchError(Exception):
@@ -76,13 +80,20 @@ def limits_for(problem: Problem) -> Limits:
     return Limits(cpu_seconds=math.ceil(problem.manifest.time_limit * len(problem.tests)) + 10)
 
 
+def executor_for(problem: Problem, zygote: Zygote, jobs: int = 1) -> ForkedChild:
+    """A confined child for `problem`, the grader's own time in the problem's code bounded too. With
+    `jobs` children sharing the cores, each may take proportionally longer in wall time, so that its
+    verdict is the one it gets alone (time limits are charged in CPU time)."""
+    wall_factor = WALL_FACTOR * max(1.0, jobs / usable_cores())
+    own_time = OwnTime(problem.manifest.time_limit * OWN_TIME_FACTOR, wall_factor, runner.tests_file(problem))
+    return ForkedChild(zygote, limits_for(problem), wall_factor=wall_factor, own_time=own_time)
+
+
 def grade_source(problem: Problem, source: str | bytes, name: str, zygote: Zygote, jobs: int = 1) -> Report:
-    """Grade one source. With `jobs` children sharing the cores, each may take proportionally longer in
-    wall time, so that its verdict is the one it gets alone (time limits are charged in CPU time)."""
+    """Grade one source in a confined child of its own."""
     if isinstance(source, bytes):
         return runner.unloadable(problem, f"{display(name)} is not UTF-8 text; save it as UTF-8")
-    wall_factor = WALL_FACTOR * max(1.0, jobs / usable_cores())
-    with ForkedChild(zygote, limits_for(problem), wall_factor=wall_factor) as executor:
+    with executor_for(problem, zygote, jobs) as executor:
         return runner.run(problem, source, executor)
 
 
@@ -125,7 +136,7 @@ def grade_all(problem: Problem, paths: list[Path], jobs: int, zygote: Zygote) ->
             return Graded(name, runner.unloadable(problem, f"{name}: cannot be read: {reason(exc)}"))
         try:
             return Graded(name, grade_source(problem, source, path.name, zygote, jobs))
-        except ProblemError:
+        except (ProblemError, OwnTimeExceeded):
             raise
         except Exception as exc:  # noqa: BLE001 - one submission's fault never ends the batch
             return Graded(name, runner.unloadable(
@@ -135,7 +146,7 @@ def grade_all(problem: Problem, paths: list[Path], jobs: int, zygote: Zygote) ->
         futures = [pool.submit(grade, path) for path in paths]
         try:
             return [future.result() for future in futures]
-        except ProblemError:
+        except (ProblemError, OwnTimeExceeded):
             pool.shutdown(cancel_futures=True)
             raise
 

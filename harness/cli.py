@@ -27,7 +27,8 @@ from .formats import BATCH_FORMATS, FORMATS
 from .platforms import PLATFORM_FORMATS
 from .publish import PublishError, commands as publish_commands
 from .publish.course import PROBLEMS_ENV
-from .sandbox.executor import ForkedChild, Zygote, usable_cores
+from .sandbox.executor import ForkedChild, Zygote, shortfall, usable_cores
+from .sandbox.watchdog import OwnTimeExceeded
 
 PROG = "exercise-kit"
 EXIT_PASS, EXIT_FAIL, EXIT_CANNOT_GRADE = 0, 1, 2
@@ -122,9 +123,14 @@ def _cmd_grade(args: argparse.Namespace) -> int:
         problem = _held_out(problem, args.seed, zygote)
         if single:
             report = batch.grade_source(problem, source, Path(args.submissions[0]).name, zygote)
-            _write(args, SINGLE_FORMATS[args.format](report))
-            return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
-        graded = batch.grade_all(problem, paths, args.jobs, zygote)
+        else:
+            graded = batch.grade_all(problem, paths, args.jobs, zygote)
+    missing = shortfall(zygote.isolation) if zygote.isolation else ""  # no child started: nothing ran
+    if missing:
+        print(f"{PROG}: warning: submissions ran less isolated than under root: {missing}", file=sys.stderr)
+    if single:
+        _write(args, SINGLE_FORMATS[args.format](report))
+        return EXIT_PASS if report.status == runner.PASS else EXIT_FAIL
     _write(args, BATCH_FORMATS[args.format](problem.id, graded, batch.summary(problem, graded, zygote.isolation)))
     return EXIT_PASS if all(g.report.status == runner.PASS for g in graded) else EXIT_FAIL
 
@@ -132,7 +138,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
 def _held_out(problem: problems.Problem, seed: int | None, zygote: Zygote) -> problems.Problem:
     """The problem with inputs no learner has seen: drawn from `seed` (fresh unless given), its expected
     values computed by the reference in a confined process of its own."""
-    with ForkedChild(zygote, batch.limits_for(problem)) as reference:
+    with batch.executor_for(problem, zygote) as reference:
         return expected.held_out(problem, expected.fresh_seed() if seed is None else seed, reference)
 
 
@@ -175,7 +181,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     with Zygote() as zygote:
         for name in names:
             try:
-                outcomes.append(prove.prove(find_problem(name), lambda: ForkedChild(zygote)))
+                problem = find_problem(name)
+                outcomes.append(prove.prove(problem, lambda: batch.executor_for(problem, zygote)))
             except ProblemError as exc:
                 broken.append(str(exc))
     if args.pyodide:
@@ -275,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except (UsageError, ProblemError, PublishError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_GRADE
+    except OwnTimeExceeded as exc:  # it landed past the test that earned it, as that test handed over
+        print(f"{PROG}: error: {exc.where}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)

@@ -277,3 +277,71 @@ def test_tuples_stay_tuples_and_other_arguments_are_refused():
     assert wire.unpack_args(json.loads(json.dumps(packed)))[:2] == [(1, 2.0), [3, (4,)]]
     with pytest.raises(wire.ArgumentError, match="a set cannot be sent"):
         wire.pack_args([{1, 2}])
+
+
+# ---- The problem's own code runs in the grader: a loop there is bounded and is the problem's fault --------
+
+LOOPS_IN_A_TEST = '''
+
+@hidden("Loops after one call, swallowing what it can")
+def loops(t):
+    t.call(np.array([1.0, 2.0]), 0, 0.1)
+    while True:
+        try:
+            while True:
+                pass
+        except Exception:
+            pass
+'''
+# Loads (the two published draws are made then); loops on the first draw of any other seed.
+LOOPS_IN_A_DRAW = '''
+
+_drawn = []
+
+
+def loops_when_drawn_afresh(rng):
+    _drawn.append(rng)
+    while len(_drawn) > 2:
+        pass
+    return any_case(rng)
+
+
+CASES["formula/looping"] = Draw(loops_when_drawn_afresh)
+'''
+
+
+@pytest.fixture(scope="module")
+def looping(tmp_path_factory) -> dict[str, Path]:
+    """label-smoothing with a tenth of its time limit (so a tenfold bound is 2 s), once per kind of loop."""
+    made = {}
+    for kind, addition in (("test", LOOPS_IN_A_TEST), ("draw", LOOPS_IN_A_DRAW)):
+        folder = tmp_path_factory.mktemp(kind) / "label-smoothing"
+        shutil.copytree(PROBLEMS / "label-smoothing", folder, ignore=shutil.ignore_patterns("__pycache__"))
+        manifest = folder / "problem.toml"
+        manifest.write_text(manifest.read_text().replace("time_limit = 2.0", "time_limit = 0.2"))
+        (folder / "tests.py").write_text((folder / "tests.py").read_text() + addition)
+        assert run_cli("expected", str(folder)).returncode == 0
+        made[kind] = folder
+    return made
+
+
+@pytest.mark.parametrize("kind, names", [
+    ("test", "tests.py: test 'loops' raised OwnTimeExceeded: ran for more than 2 s of the grader's own time"),
+    ("draw", "tests.py: Draw 'formula/looping' failed (seed 7): OwnTimeExceeded: ran for more than 2 s"),
+])
+@pytest.mark.parametrize("batched", [False, True], ids=["single", "batch"])
+def test_a_loop_in_the_problems_own_code_is_exit_2_naming_the_file_not_a_hang(looping, tmp_path, kind, names, batched):
+    submissions = [str(PROBLEMS / "label-smoothing" / "solution.py")]
+    if batched:
+        submissions = [str(tmp_path)]
+        for name in ("a.py", "b.py", "c.py"):
+            shutil.copy(PROBLEMS / "label-smoothing" / "solution.py", tmp_path / name)
+    run = run_cli("grade", str(looping[kind]), *submissions, "--seed", "7", "--format", "json", "--jobs", "3", timeout=60)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.count("\n") == 1 and f"{looping[kind]}/{names}" in run.stderr, run.stderr
+
+
+def test_check_names_a_test_that_loops(looping):
+    run = run_cli("check", str(looping["test"]), timeout=120)
+    assert run.returncode == 2
+    assert f"{looping['test']}/tests.py: test 'loops' raised OwnTimeExceeded" in run.stderr, run.stderr

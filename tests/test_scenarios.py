@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import resource
 from pathlib import Path
 
@@ -20,6 +21,14 @@ from conftest import PROBLEMS, run_cli
 from harness.core import problem as problems
 
 SCENARIOS = sorted(p for p in (Path(__file__).parent / "scenarios").iterdir() if p.is_dir())
+
+
+# Not root (README: "Isolation"), the one line grading may print on stderr says which layers are off.
+NOT_ROOT = "submissions ran less isolated than under root"
+
+
+def weaker(run) -> str:
+    return run.stderr.partition(f"{NOT_ROOT}: ")[2].rstrip("\n") or "(no warning)"
 
 
 def tree_digest(folder: Path) -> str:
@@ -56,7 +65,7 @@ def test_scenario(scenario: Path, tmp_path: Path) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, limits)
 
     assert run.returncode == want["exit"], run.stderr
-    assert run.stderr == ""
+    assert run.stderr == ("" if os.geteuid() == 0 else f"exercise-kit: warning: {NOT_ROOT}: {weaker(run)}\n")
     report = json.loads(run.stdout)
     assert report["status"] == want.get("status", report["status"])
     assert want.get("message", "") in report["message"], report["message"]

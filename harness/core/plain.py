@@ -67,8 +67,8 @@ def _short_repr(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def decode(plain: Any, returns: str, call: str) -> float | np.ndarray:
-    """Rebuild a value the tests may compare, or raise WrongResult saying what `call` returned."""
+def decode(plain: Any, returns: str, call: object) -> float | np.ndarray:
+    """Rebuild a value the tests may compare, or raise WrongResult saying what `call` (its str) returned."""
     kind = plain.get("kind") if isinstance(plain, dict) else None
     if kind == "none":
         raise WrongResult(f"{call} returned None. Did you forget a `return` statement?")
@@ -81,7 +81,8 @@ def decode(plain: Any, returns: str, call: str) -> float | np.ndarray:
             raise WrongResult(f"{call} sent back malformed data")
         if returns == "array":
             raise WrongResult(f"{call} returned a single number ({value!r}); {_promise(returns)}")
-        _require_finite(np.asarray(value), call)
+        if not math.isfinite(value):
+            _require_finite(np.asarray(value), call)
         return value
     if kind == "array":
         array = _rebuild_array(plain, call)

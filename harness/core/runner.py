@@ -236,7 +236,7 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     def attempt(*given: Any) -> tuple[TestResult, bool]:
         candidate = Candidate(problem.manifest.entry, caller, problem.cases, problem.expected,
                               problem.tolerance, problem.held_out)
-        verdict = _attempt(spec, candidate, given, limit, _tests_file(problem))
+        verdict = _attempt(spec, candidate, given, limit, tests_file(problem))
         if verdict.status != PASS and last_call:
             verdict.call = python_call(problem.manifest.entry.name, last_call[0])
         return verdict, candidate.used_held_out
@@ -314,7 +314,7 @@ class _TestsBroken(BaseException):
     """A test used the submission in a way no executor can carry out."""
 
 
-def _tests_file(problem: Problem) -> str:
+def tests_file(problem: Problem) -> str:
     return f"{problem.origin}/{TESTS}" if problem.origin else TESTS
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import wire
+from .watchdog import OwnTime
 from ..core.manifest import Entry, ProblemError
 from ..core.submission import OUTPUT_LIMIT, Fault
 
@@ -45,6 +46,21 @@ _PASSED_THROUGH = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # own, so concurrent runs never hand out the same one (kill(-1) in one cannot reach another's child).
 _UID_BASE, _UID_BLOCK, _UID_BLOCKS = 200_000, 1_000, 500
 _UID_LOCKS = Path("/run/lock/harness-uids")  # root's alone: only a root grader hands out uids
+
+
+# The layers of a root grader's confinement, as the children's report names them, and what a run
+# without one gives up (README, "Isolation", measures each).
+_ROOT_LAYERS = {
+    "chroot into its own folder": "no chroot (a submission can read every file this user can)",
+    "own unprivileged uid": "no uid of its own (submissions run as this user)",
+    "network and IPC namespaces": "no network or IPC namespace (seccomp still refuses sockets and IPC)",
+    "seccomp filter": "no seccomp filter (sockets, IPC, keyrings and signals to others are not refused)",
+}
+
+
+def shortfall(isolation: str) -> str:
+    """What the confinement the children reported lacks of a root grader's ('' when nothing)."""
+    return "; ".join(loss for layer, loss in _ROOT_LAYERS.items() if layer not in isolation)
 
 
 def usable_cores() -> int:
@@ -145,7 +161,6 @@ class Zygote:
         zygote_end.close()
         self._socket = grader_end
         self._lock = threading.Lock()
-        self._env = {k: v for k, v in env.items() if k != "PATH"}
         self.isolation = ""  # what confinement the children reach, as the first one reported it
         self._socket.settimeout(STARTUP_TIMEOUT)
         try:
@@ -169,7 +184,7 @@ class Zygote:
         try:
             with self._lock:
                 uid = self._uids.take() if self._uids else os.getuid()
-                config = {"workdir": workdir, "uid": uid, "limits": asdict(limits), "env": self._env}
+                config = {"workdir": workdir, "uid": uid, "limits": asdict(limits)}
                 socket.send_fds(self._socket, [json.dumps(config).encode()], [request_read, reply_write])
         except OSError:
             os.close(request_write)
@@ -216,10 +231,12 @@ class ForkedChild:
     Its clock charges each exchange the larger of the child's CPU time and the wall time it took divided
     by `wall_factor`, so a test's wall time is bounded whatever the child does; `wall_seconds` bounds
     the whole submission the same way. Raise `wall_factor` when more children run than there are cores.
+    `own_time` bounds the grader's own time between two exchanges (the problem's tests and Draws),
+    from the executor's making until it is closed.
     """
 
     def __init__(self, zygote: Zygote, limits: Limits = Limits(), wall_factor: float = WALL_FACTOR,
-                 wall_seconds: float | None = None) -> None:
+                 wall_seconds: float | None = None, own_time: OwnTime | None = None) -> None:
         self._zygote = zygote
         self._limits = limits
         self._wall_factor = wall_factor
@@ -233,6 +250,9 @@ class ForkedChild:
         self._cpu = 0.0  # the running child's CPU seconds when last read
         self._idle = 0.0  # wall time the child's CPU time does not account for, divided by wall_factor
         self.isolation = ""
+        self._own_time = own_time
+        if own_time:
+            own_time.start()
 
     def load(self, source: str, entry: Entry, timeout: float = 10.0) -> tuple[Fault | None, str]:
         self._loaded = (source, entry)
@@ -283,6 +303,11 @@ class ForkedChild:
         return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
 
     def close(self) -> None:
+        if self._own_time:
+            self._own_time.stop()
+        self._end_child()
+
+    def _end_child(self) -> None:
         if self._pid:
             self._spent += self._child_cpu()
             self._cpu = 0.0
@@ -306,14 +331,14 @@ class ForkedChild:
         self.close()
 
     def _start(self) -> Fault | None:
-        self.close()
+        self._end_child()
         self._requests, self._replies, self._workdir = self._zygote.spawn(self._limits)
         try:
             ready = wire.receive(self._replies, time.monotonic() + STARTUP_TIMEOUT, wire.MAX_REPLY)
             self._pid = int(ready["pid"])
             self._stat = os.open(f"/proc/{self._pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
         except (wire.ChannelError, wire.ChannelTimeout, KeyError, TypeError, ValueError, OSError):
-            self.close()
+            self._end_child()
             return Fault("crashed", "the process that runs submissions could not start")
         self.isolation = ", ".join(filter(None, (str(ready.get("isolation", "")), self._zygote.namespaces)))
         self._zygote.isolation = self._zygote.isolation or self.isolation
@@ -323,18 +348,20 @@ class ForkedChild:
         """Send a request; the reply must be whole within `budget` CPU seconds and budget·wall_factor wall."""
         started = time.monotonic()
         deadline = min(started + budget * self._wall_factor, self._deadline)
+        if self._own_time:
+            self._own_time.stop()
         try:
             wire.send(self._requests, request)
             self._await_reply(budget, deadline)
             return wire.receive(self._replies, deadline, wire.MAX_REPLY), None
         except wire.ChannelTimeout:
-            self.close()
+            self._end_child()
             return {}, Fault("timeout", "took longer than the time limit")
         except wire.MalformedMessage as exc:
-            self.close()
+            self._end_child()
             return {}, Fault("protocol", f"your code wrote into the grader's channel ({exc}); it was stopped")
         except (wire.ChannelClosed, OSError):
-            self.close()
+            self._end_child()
             return {}, Fault(
                 "crashed",
                 "the process running your code died (os._exit(), a crash, or a resource limit: "
@@ -342,6 +369,8 @@ class ForkedChild:
             )
         finally:
             self._charge(started)
+            if self._own_time:
+                self._own_time.start()
 
     def _charge(self, started: float) -> None:
         cpu = self._child_cpu() if self._pid else 0.0

@@ -85,6 +85,13 @@ def main() -> None:
     control = socket.socket(fileno=int(sys.argv[1]))
     for name in PRELOADED:
         importlib.import_module(name)
+    # The children's environment, made once here rather than by each child: no PATH (a chroot has no
+    # programs), their own folder as home and temporary folder.
+    os.environ.pop("PATH", None)
+    os.environ.update({"HOME": "/", "TMPDIR": "/"})
+    from harness.sandbox import child
+
+    child.warm_up()
     # Every object so far is shared with the children; frozen, their collector never walks (so never
     # writes to, so never copies) those pages.
     gc.freeze()

@@ -25,7 +25,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+from harness.sandbox.executor import usable_cores
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBLEM = ROOT / "problems" / "label-smoothing"
@@ -64,10 +67,10 @@ def grade_command(*args: str) -> subprocess.CompletedProcess:
                           cwd=ROOT, capture_output=True, text=True)
 
 
-def rate_of_batch(files: list[Path], folder: Path, jobs: int) -> float:
+def rate_of_batch(count: int, folder: Path, jobs: int) -> float:
     started = time.perf_counter()
     grade_command(str(folder), "--jobs", str(jobs))
-    return len(files) / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started)
 
 
 def correct_and_wrong(folder: Path, count: int) -> list[Path]:
@@ -136,16 +139,20 @@ def layer_costs() -> list[tuple[str, str]]:
     if os.geteuid() == 0:
         namespaces = per_fork_ms(lambda: os.unshare(os.CLONE_NEWNET | os.CLONE_NEWIPC), rounds=50) - bare
         rows.append(("network + IPC namespaces, once per run (if per submission: this each)", f"{namespaces:+.3f} ms"))
+    else:
+        every = os.CLONE_NEWUSER | os.CLONE_NEWNS | os.CLONE_NEWNET | os.CLONE_NEWIPC
+        namespaces = per_fork_ms(lambda: os.unshare(every), rounds=50) - bare
+        rows.append(("not root: user, mount, network + IPC namespaces, per submission", f"{namespaces:+.3f} ms"))
     started = cpu_ms()
     for _ in range(200):
         folder = tempfile.mkdtemp()
         os.makedirs(os.path.join(folder, "a", "b"))
         remove_tree(folder)
     rows.append(("own folder made and removed, per submission", f"{(cpu_ms() - started) / 200:.3f} ms"))
-    started = cpu_ms()
-    block = UidBlock()
-    block.release()
-    rows.append(("uid block locked, once per run", f"{cpu_ms() - started:.3f} ms"))
+    if os.geteuid() == 0:
+        started = cpu_ms()
+        UidBlock().release()
+        rows.append(("uid block locked, once per run", f"{cpu_ms() - started:.3f} ms"))
     stat = os.open(f"/proc/{os.getpid()}/stat", os.O_RDONLY)
     started = cpu_ms()
     for _ in range(1000):
@@ -160,42 +167,96 @@ def on_cpu_ms(pid: int) -> float:
         return int(schedstat.read().split()[0]) / 1e6
 
 
-def cpu_per_submission(rounds: int = 60) -> tuple[float, float, float, float]:
-    """CPU milliseconds per correct submission, graded in this process with every layer on: the grader,
-    the zygote (its fork) and the child (from /proc/PID/schedstat, exact), and in-process grading alone."""
-    from harness.batch import grade_source, limits_for
+@dataclass
+class CpuSplit:
+    """CPU milliseconds per submission, every layer on, correct and wrong submissions alternating."""
+
+    grader: float  # the grading process: its tests, the exchanges, making and removing the child
+    fork: float  # the zygote, forking
+    ready: float  # the child, from fork to ready (confining itself) and answering one empty load
+    load: float  # the child, loading the submission (beyond an empty load)
+    tests: float  # the child, answering the tests' calls
+    alone: float  # the same tests on the same sources in one process, no isolation at all
+    calls: float  # calls to the submission per submission
+
+    @property
+    def child(self) -> float:
+        return self.ready + self.load + self.tests
+
+    @property
+    def total(self) -> float:
+        return self.grader + self.fork + self.child
+
+
+def cpu_per_submission(rounds: int = 60) -> CpuSplit:
+    """Grades correct and wrong sources in this process through the batch's own executor; the zygote's
+    and the children's CPU come from /proc/PID/schedstat (exact, whatever the load)."""
+    from harness.authoring import expected
+    from harness.batch import executor_for
     from harness.core import problem as problems, runner
     from harness.inprocess import InProcess
-    from harness.sandbox.executor import ForkedChild, Zygote
+    from harness.sandbox.executor import Zygote
 
-    problem, source = problems.load(PROBLEM), (PROBLEM / "solution.py").read_text()
-    started = time.process_time()
-    for _ in range(rounds):
-        runner.run(problem, source, InProcess())
-    alone = (time.process_time() - started) * 1000 / rounds
+    pool = pools()
+    sources = [p.read_text() for p in pool["correct"] + pool["wrong"]]
+    problem = problems.load(PROBLEM)
+    entry = problem.manifest.entry
     with Zygote() as zygote:
-        grade_source(problem, source, "warm-up", zygote)
-        child, grader, forks = 0.0, time.process_time(), on_cpu_ms(zygote._process.pid)
+        with executor_for(problem, zygote) as reference:
+            problem = expected.held_out(problem, 1, reference)
+        started = time.process_time()
+        for number in range(rounds):
+            runner.run(problem, sources[number % len(sources)], InProcess())
+        alone = (time.process_time() - started) * 1000 / rounds
+        ready = 0.0
         for _ in range(rounds):
-            with ForkedChild(zygote, limits_for(problem)) as executor:
-                runner.run(problem, source, executor)
-                child += on_cpu_ms(executor._pid)
+            with executor_for(problem, zygote) as executor:
+                executor.load("", entry)
+                ready += on_cpu_ms(executor._pid)
+        loaded, tests, calls = 0.0, 0.0, 0
+        grader, forks = time.process_time(), on_cpu_ms(zygote._process.pid)
+        for number in range(rounds):
+            with executor_for(problem, zygote) as executor:
+                marks: list[float] = []
+
+                def first_test(kind: str, data: dict) -> None:
+                    if not marks and kind == "start":
+                        marks.append(on_cpu_ms(executor._pid))
+
+                call = executor.call
+
+                def counted(*args: object) -> tuple:
+                    nonlocal calls
+                    calls += 1
+                    return call(*args)
+
+                executor.call = counted
+                runner.run(problem, sources[number % len(sources)], executor, on_event=first_test)
+                loaded += marks[0] if marks else 0.0
+                tests += on_cpu_ms(executor._pid) - marks[0] if marks and executor._pid else 0.0
         grader = (time.process_time() - grader) * 1000 / rounds
         forks = (on_cpu_ms(zygote._process.pid) - forks) / rounds
-    return grader, forks, child / rounds, alone
+    return CpuSplit(grader, forks, ready / rounds, (loaded - ready) / rounds, tests / rounds, alone, calls / rounds)
 
 
-def usable_cores() -> int:
-    from harness.sandbox.executor import usable_cores as cores
-
-    return cores()
+def batch_rates(folder: Path, count: int, jobs: int) -> tuple[float, float]:
+    """Submissions per second of the batch command: overall, and after its start (the problem loaded,
+    the zygote started, the held-out values computed), timed on a batch of two and subtracted."""
+    small = folder.parent / f"{folder.name}-start"
+    small.mkdir(exist_ok=True)
+    for path in sorted(folder.iterdir())[:2]:
+        shutil.copy(path, small / path.name)
+    start = 1 / rate_of_batch(2, small, jobs) * 2
+    overall = rate_of_batch(count, folder, jobs)
+    return overall, (count - 2) / max(count / overall - start, 1e-9)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark batch grading against one process per submission.")
     parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--jobs", type=int, default=usable_cores())
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="bench-grade-"))
     try:
         files = generate(folder / "mixed", args.count)
@@ -206,40 +267,54 @@ def main() -> int:
             raise SystemExit(f"bench-grade: the batch command failed: {batch.stderr}")
         batch_verdicts = {Path(r["submission"]).name: verdicts(r) for r in json.loads(batch.stdout)["submissions"]}
 
-        started = time.perf_counter()
+        started, single_cpu = time.perf_counter(), cpu_ms()
         single_verdicts = {}
         for path in files:
             run = grade_command(str(path))
             single_verdicts[path.name] = verdicts(json.loads(run.stdout)) if run.stdout else ("no report",)
-        single_seconds = time.perf_counter() - started
-        correct_rate = rate_of_batch(correct_and_wrong(folder / "correct-and-wrong", args.count),
-                                  folder / "correct-and-wrong", args.jobs)
+        single_seconds, single_cpu = time.perf_counter() - started, (cpu_ms() - single_cpu) / len(files)
+        correct_and_wrong(folder / "correct-and-wrong", args.count)
+        rates = {jobs: batch_rates(folder / "correct-and-wrong", args.count, jobs)
+                 for jobs in dict.fromkeys((args.jobs, 2 * args.jobs))}
         attack(folder / "attack", 40)
         attack_mb = grader_peak_mb(folder / "attack", args.jobs)
         calm_mb = grader_peak_mb(folder / "correct-and-wrong", args.jobs)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    layers = layer_costs()  # before cpu_per_submission starts threads: it forks this process
+    split = cpu_per_submission()
+    load_after = os.getloadavg()[0]
 
     differing = sorted(name for name in single_verdicts if single_verdicts[name] != batch_verdicts.get(name))
     kinds = {kind: sum(p.name.startswith(kind) for p in files) for kind in MIX}
     batch_rate, single_rate = len(files) / batch_seconds, len(files) / single_seconds
-    print(f"bench-grade: {len(files)} submissions ({', '.join(f'{n} {k}' for k, n in kinds.items())})")
-    print(f"  batch, --jobs {args.jobs}, every submission in its own confined process: "
+    cores = usable_cores()
+    print(f"bench-grade: {cores} usable cores, load average {load_before:.1f} at the start and {load_after:.1f} "
+          "at the end (wall rates fall with load; CPU figures do not)")
+    print(f"  {len(files)} submissions ({', '.join(f'{n} {k}' for k, n in kinds.items())}):")
+    print(f"    batch, --jobs {args.jobs}, every submission in its own confined process: "
           f"{batch_seconds:7.2f} s  {batch_rate:7.1f} submissions/s")
-    print(f"  baseline, one `python -m harness grade` per submission:        "
-          f"{single_seconds:7.2f} s  {single_rate:7.1f} submissions/s")
-    print(f"  ratio: {batch_rate / single_rate:.1f}x (goal: at least 20x)")
-    print(f"  same verdicts, test by test: {'yes' if not differing else 'NO: ' + ', '.join(differing)}")
-    print(f"  batch, correct and wrong submissions only: {correct_rate:7.1f} submissions/s (goal: 120)")
+    print(f"    baseline, one `python -m harness grade` per submission:        "
+          f"{single_seconds:7.2f} s  {single_rate:7.1f} submissions/s, {single_cpu:.0f} ms CPU each")
+    print(f"    ratio: {batch_rate / single_rate:.1f}x in wall time, {single_cpu / split.total:.1f}x in CPU "
+          "per submission (goal: at least 20x)")
+    print(f"    same verdicts, test by test: {'yes' if not differing else 'NO: ' + ', '.join(differing)}")
+    print(f"  {args.count} correct and wrong submissions (goal: 120/s):")
+    for jobs, (overall, steady) in rates.items():
+        print(f"    --jobs {jobs}: {overall:7.1f} submissions/s overall, {steady:7.1f}/s after the command's start "
+              f"({overall / single_rate:.0f}x and {steady / single_rate:.0f}x the baseline)")
+    print(f"  CPU per submission, every layer on (correct and wrong alternating): {split.total:.1f} ms")
+    print(f"    grader {split.grader:.1f} ms (its GIL alone would cap a batch at {1000 / split.grader:.0f}/s), "
+          f"zygote's fork {split.fork:.1f} ms, child {split.child:.1f} ms: fork to ready {split.ready:.1f}, "
+          f"loading the submission {split.load:.1f}, {split.calls:.0f} calls {split.tests:.1f} "
+          f"({split.tests / max(split.calls, 1) * 1000:.0f} us each)")
+    print(f"    the same tests in one process, no isolation: {split.alone:.1f} ms; the baseline: {single_cpu:.0f} ms")
+    print(f"    at this cost {cores} idle cores grade at most {cores * 1000 / split.total:.0f}/s "
+          f"(200/s needs {cores * 1000 / 200:.0f} ms)")
     print(f"  grader's peak memory: {attack_mb:.0f} MB grading 40 flooding submissions "
           f"(60 MB and 7 MB per reply), {calm_mb:.0f} MB grading {args.count} correct and wrong ones")
-    grader, forks, child, alone = cpu_per_submission()
-    total = grader + forks + child
-    print(f"  CPU per correct submission, every layer on: {total:.1f} ms (grader {grader:.1f}, zygote's fork "
-          f"{forks:.1f}, child {child:.1f}); the same tests in one process: {alone:.1f} ms. At this cost, "
-          f"{usable_cores()} idle cores grade at most {usable_cores() * 1000 / total:.0f}/s")
     print("  isolation layers, each timed alone (CPU):")
-    for layer, cost in layer_costs():
+    for layer, cost in layers:
         print(f"    {layer:72} {cost}")
     return 0 if not differing else 1
 
