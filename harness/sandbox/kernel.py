@@ -7,8 +7,13 @@ Denied calls fail with EPERM, so Python reports an ordinary PermissionError to t
 - the network: socket() and socketpair(), and io_uring, which could open sockets behind the filter;
 - System V IPC and POSIX message queues, whose objects outlive the process that made them;
 - kernel keyrings, whose keys outlive the process and are shared by everything with the same uid;
-- signals to other processes (kill(-1) included), leaving the process group, tracing other processes,
-  new namespaces, mounts, BPF and performance counters.
+- acting on any other process: a signal by any call (kill, tkill, tgkill, rt_sigqueueinfo,
+  rt_tgsigqueueinfo, pidfd_send_signal, SIGIO through fcntl's F_SETOWN), new limits, priorities or CPUs
+  (prlimit64, sched_set*, setpriority, ioprio_set), its memory (ptrace, process_vm_*, move_pages,
+  migrate_pages) or its descriptors (pidfd_open, pidfd_getfd, kcmp). Calls that name a process are
+  allowed only when they name the child itself (its pid, or 0 where the kernel reads 0 as "myself");
+  without this, a child that shares the grader's uid (a grader not run as root) could stop the grader;
+- leaving the process group, new namespaces, mounts, BPF and performance counters.
 
 The filter is built once, at import, for the machine's architecture (x86-64 and AArch64); elsewhere
 `install` returns False and the child reports that it runs without it.
@@ -32,18 +37,33 @@ DENIED = {
     "msgget": (68, 186), "msgsnd": (69, 189), "msgrcv": (70, 188), "msgctl": (71, 187),
     "mq_open": (240, 180), "mq_unlink": (241, 181),
     "add_key": (248, 217), "request_key": (249, 218), "keyctl": (250, 219),
-    "kill": (62, 129), "tkill": (200, 130), "setsid": (112, 157), "setpgid": (109, 154),
+    "pidfd_open": (434, 434), "pidfd_send_signal": (424, 424), "pidfd_getfd": (438, 438), "kcmp": (312, 272),
+    "setpriority": (141, 140), "ioprio_set": (251, 30), "migrate_pages": (256, 238), "move_pages": (279, 239),
+    "setsid": (112, 157), "setpgid": (109, 154),
     "ptrace": (101, 117), "process_vm_readv": (310, 270), "process_vm_writev": (311, 271),
     "unshare": (272, 97), "setns": (308, 268), "mount": (165, 40), "umount2": (166, 39),
     "pivot_root": (155, 41), "chroot": (161, 51), "bpf": (321, 280), "perf_event_open": (298, 241),
     "userfaultfd": (323, 282),
 }
+# Calls whose first argument names the process (or thread) they act on: allowed on the child itself only.
+SELF_ONLY = {
+    "kill": (62, 129), "tkill": (200, 130), "tgkill": (234, 131),
+    "rt_sigqueueinfo": (129, 138), "rt_tgsigqueueinfo": (297, 240),
+}
+# The same, where the kernel also reads 0 as the calling process.
+SELF_OR_ZERO = {
+    "prlimit64": (302, 261), "sched_setaffinity": (203, 122), "sched_setparam": (142, 118),
+    "sched_setscheduler": (144, 119), "sched_setattr": (314, 274),
+}
+_FCNTL = (72, 25)
+_F_SETOWN, _F_SETOWN_EX = 8, 15  # SIGIO to a process of the caller's choosing
 _ARCHES = {"x86_64": (0, 0xC000003E), "aarch64": (1, 0xC00000B7)}  # column, AUDIT_ARCH_*
 _X32_BIT = 0x40000000  # x86-64's x32 ABI: the same calls under other numbers; refuse them all
 
 _LD_W_ABS, _JEQ_K, _JGE_K, _RET_K = 0x20, 0x15, 0x35, 0x06
 _ALLOW, _KILL_PROCESS, _DENY = 0x7FFF0000, 0x80000000, 0x00050000 | errno.EPERM
-_NR_OFFSET, _ARCH_OFFSET = 0, 4  # in struct seccomp_data
+_NR_OFFSET, _ARCH_OFFSET, _ARG0, _ARG1 = 0, 4, 16, 24  # in struct seccomp_data (arguments' low halves:
+# the kernel reads a pid or a command as a 32-bit int, and both architectures are little-endian)
 _PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 1, 38, 22, 2
 
 
@@ -52,6 +72,7 @@ def _instruction(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
 
 
 def _program(column: int, arch: int) -> bytes:
+    """The part of the filter every child shares; `_for_process` completes it with the child's pid."""
     prologue = [
         _instruction(_LD_W_ABS, _ARCH_OFFSET),
         _instruction(_JEQ_K, arch, jt=1),
@@ -61,7 +82,26 @@ def _program(column: int, arch: int) -> bytes:
     if column == 0:
         prologue += [_instruction(_JGE_K, _X32_BIT, jf=1), _instruction(_RET_K, _DENY)]
     checks = [_instruction(_JEQ_K, numbers[column], jf=1) + _instruction(_RET_K, _DENY) for numbers in DENIED.values()]
-    return b"".join(prologue + checks + [_instruction(_RET_K, _ALLOW)])
+    owner = [  # fcntl(fd, F_SETOWN or F_SETOWN_EX, ...): denied whatever the target; every other command allowed
+        _instruction(_JEQ_K, _FCNTL[column], jf=5), _instruction(_LD_W_ABS, _ARG1),
+        _instruction(_JEQ_K, _F_SETOWN, jt=2), _instruction(_JEQ_K, _F_SETOWN_EX, jt=1),
+        _instruction(_RET_K, _ALLOW), _instruction(_RET_K, _DENY),
+    ]
+    return b"".join(prologue + checks + owner)
+
+
+def _for_process(column: int, pid: int) -> bytes:
+    """The calls that name a process, each allowed only on `pid`; anything else is allowed."""
+    def self_only(number: int, zero_too: bool) -> bytes:
+        # The call's number is in A: load its first argument, then allow it on pid (or 0), deny it otherwise.
+        return b"".join([
+            _instruction(_JEQ_K, number, jf=5 if zero_too else 4), _instruction(_LD_W_ABS, _ARG0),
+            *([_instruction(_JEQ_K, 0, jt=1)] if zero_too else []),
+            _instruction(_JEQ_K, pid, jf=1), _instruction(_RET_K, _ALLOW), _instruction(_RET_K, _DENY),
+        ])
+    blocks = [self_only(numbers[column], False) for numbers in SELF_ONLY.values()]
+    blocks += [self_only(numbers[column], True) for numbers in SELF_OR_ZERO.values()]
+    return b"".join(blocks) + _instruction(_RET_K, _ALLOW)
 
 
 class _Program(ctypes.Structure):
@@ -69,7 +109,7 @@ class _Program(ctypes.Structure):
 
 
 _ARCH = _ARCHES.get(platform.machine())
-_FILTER = ctypes.create_string_buffer(_program(*_ARCH)) if _ARCH else None
+_SHARED = _program(*_ARCH) if _ARCH else b""
 # Looked up here, in the zygote, once: a child that looked it up itself would pay half a millisecond.
 _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
 
@@ -83,9 +123,11 @@ def die_with_parent(parent: int) -> None:
 
 def install_seccomp() -> bool:
     """Filter every later system call of this process (and of any thread it starts); False if unsupported."""
-    if _FILTER is None:
+    if _ARCH is None:
         return False
-    program = _Program(len(_FILTER.raw) // 8, ctypes.addressof(_FILTER))
+    code = _SHARED + _for_process(_ARCH[0], os.getpid())
+    buffer = ctypes.create_string_buffer(code, len(code))
+    program = _Program(len(code) // 8, ctypes.addressof(buffer))
     if _PRCTL(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return False
     return _PRCTL(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) == 0
