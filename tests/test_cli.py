@@ -150,6 +150,19 @@ EXITS_IN_A_TEST = '''
 def exits_instead_of_checking(t):
     raise SystemExit(0)
 '''
+INTERRUPTS_A_TEST = '''
+
+@hidden("Interrupts itself")
+def interrupts_itself(t):
+    raise KeyboardInterrupt
+'''
+PASSES_A_HUGE_ARRAY = '''
+
+@hidden("Passes an array too large to send")
+def passes_a_huge_array(t):
+    import numpy as np
+    t.call(np.zeros(40_000_000), 0, 0.1)
+'''
 PASSES_A_SET = '''
 
 @hidden("Passes an argument no process can receive")
@@ -166,6 +179,12 @@ def passes_a_set(t):
          "tests.py: test 'exits_instead_of_checking' raised SystemExit: 0"),
         ("tests.py", lambda text: text + PASSES_A_SET,
          "tests.py: test 'passes_a_set' calls label_smoothing_loss with a set cannot be sent to the submission"),
+        ("tests.py", lambda text: text + INTERRUPTS_A_TEST,
+         "tests.py: test 'interrupts_itself' raised KeyboardInterrupt"),
+        ("tests.py", lambda text: "raise KeyboardInterrupt\n" + text, "tests.py: failed while loading: KeyboardInterrupt"),
+        ("tests.py", lambda text: text + PASSES_A_HUGE_ARRAY,
+         "tests.py: test 'passes_a_huge_array' calls label_smoothing_loss with an array of 40,000,000 numbers, "
+         "over the 67,108,864 bytes (64 MiB) a call can send to the submission"),
         ("tests.py", lambda text: text + "\nwhile True:\n    pass\n",
          "tests.py: failed while loading: _LoadTookTooLong: did not finish within 10 s (a loop at import?)"),
         ("expected.json", lambda text: text.replace('"formula/two-classes"', '"formula/renamed"'),
@@ -173,7 +192,8 @@ def passes_a_set(t):
         ("expected.json", lambda text: text.replace('"kind": "float"', '"kind": "text"', 1),
          "expected.json: the value of case"),
     ],
-    ids=["exit-at-import", "exit-in-a-test", "unsendable-argument", "loops-at-import", "missing-expected",
+    ids=["exit-at-import", "exit-in-a-test", "unsendable-argument", "interrupt-in-a-test", "interrupt-at-import",
+         "argument-too-large", "loops-at-import", "missing-expected",
          "malformed-expected"],
 )
 def test_a_fault_of_the_problems_own_code_exits_2_naming_the_file(cli, tmp_path, file, change, reason):

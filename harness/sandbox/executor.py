@@ -268,7 +268,7 @@ class ForkedChild:
 
     def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
         try:
-            request = {"op": "call", "args": wire.pack_args(args)}
+            request = wire.call_request(args)
         except wire.ArgumentError as exc:
             raise ProblemError(str(exc)) from None
         if not self._pid:  # the last call killed it: reload, on this call's budget
@@ -344,7 +344,7 @@ class ForkedChild:
         self._zygote.isolation = self._zygote.isolation or self.isolation
         return None
 
-    def _exchange(self, request: dict, budget: float) -> tuple[dict, Fault | None]:
+    def _exchange(self, request: dict | bytes, budget: float) -> tuple[dict, Fault | None]:
         """Send a request; the reply must be whole within `budget` CPU seconds and budget·wall_factor wall."""
         started = time.monotonic()
         deadline = min(started + budget * self._wall_factor, self._deadline)

@@ -40,9 +40,15 @@ class ChannelTimeout(Exception):
     """No whole message arrived before the deadline."""
 
 
-def send(fd: int, message: dict) -> None:
+def encode(message: dict) -> bytes:
+    """The message as it travels: its length, then its JSON."""
     body = json.dumps(message, allow_nan=True).encode()
-    data = _HEADER.pack(len(body)) + body
+    return _HEADER.pack(len(body)) + body
+
+
+def send(fd: int, message: dict | bytes) -> None:
+    """Send a message, or one `encode`d already."""
+    data = message if isinstance(message, bytes) else encode(message)
     while data:
         written = os.write(fd, data)
         data = data[written:]
@@ -50,6 +56,18 @@ def send(fd: int, message: dict) -> None:
 
 class ArgumentError(TypeError):
     """A test's argument that cannot travel to the submission: the test's fault, not the learner's."""
+
+
+def call_request(args: list[Any]) -> bytes:
+    """The encoded request to call the submission on `args`; ArgumentError when it cannot be sent, which
+    includes arguments over MAX_REQUEST (the child would refuse them): checked before anything is sent."""
+    message = encode({"op": "call", "args": pack_args(args)})
+    if len(message) - _HEADER.size > MAX_REQUEST:
+        raise ArgumentError(f"arguments of {len(message) - _HEADER.size:,} bytes, {_OVER_THE_LIMIT}")
+    return message
+
+
+_OVER_THE_LIMIT = f"over the {MAX_REQUEST:,} bytes ({MAX_REQUEST >> 20} MiB) a call can send to the submission"
 
 
 def receive(fd: int, deadline: float | None = None, limit: int = MAX_REQUEST) -> dict:
@@ -100,6 +118,8 @@ def _pack(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             raise ArgumentError(f"an array of dtype {value.dtype.name} cannot be sent to the submission")
+        if value.size > MAX_REQUEST // 2:  # each number takes at least two bytes: refused before it is listed
+            raise ArgumentError(f"an array of {value.size:,} numbers, {_OVER_THE_LIMIT}")
         return {"__array__": value.ravel().tolist(), "dtype": value.dtype.name, "shape": list(value.shape)}
     if isinstance(value, np.generic):
         return _pack(value.item())

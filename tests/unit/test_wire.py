@@ -47,6 +47,20 @@ def test_an_argument_that_cannot_travel_is_the_tests_fault(argument):
         wire.pack_args([argument])
 
 
+@pytest.mark.parametrize("argument", [np.zeros(wire.MAX_REQUEST), "x" * wire.MAX_REQUEST],
+                         ids=["an array, from its size alone", "a string, once encoded"])
+def test_arguments_over_the_request_limit_are_the_tests_fault_before_anything_is_sent(argument):
+    with pytest.raises(wire.ArgumentError, match=r"over the 67,108,864 bytes \(64 MiB\) a call can send"):
+        wire.call_request([argument])
+
+
+def test_arguments_within_the_limit_make_a_request_the_child_reads(pipe):
+    read, write = pipe
+    wire.send(write, wire.call_request([np.arange(3.0), (1, "a")]))
+    request = wire.receive(read, time.monotonic() + 1)
+    assert request["op"] == "call" and wire.unpack_args(request["args"])[1] == (1, "a")
+
+
 def test_a_message_over_the_limit_is_refused_from_its_header_alone(pipe):
     read, write = pipe
     write_raw(write, b"", announced=wire.MAX_REPLY + 1)  # nothing follows: the body is never awaited
