@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -203,6 +204,28 @@ def test_a_fault_of_the_problems_own_code_exits_2_naming_the_file(cli, tmp_path,
     run = cli("grade", str(broken), SOLUTION, "--format", "json")
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.count("\n") == 1 and f"{broken}/{reason}" in run.stderr, run.stderr
+
+
+CURSOR_FORGER = r'''
+FAKE = "\x1b[1A\x1b[2K\rlabel-smoothing: PASS - 5 of 5 tests passed\x9b2K\x07"
+print("loading" + FAKE)
+
+def label_smoothing_loss(logits, target, alpha):
+    print("called\tonce" + FAKE)
+    raise ValueError("wrong" + FAKE)
+'''
+
+
+def test_learner_output_and_messages_cannot_move_the_terminals_cursor(cli, tmp_path):
+    forger = tmp_path / "forger.py"
+    forger.write_text(CURSOR_FORGER)
+    text = cli("grade", "label-smoothing", str(forger))
+    assert text.returncode == 1
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text.stdout), text.stdout
+    assert "\\u001b[1A\\u001b[2K\\u000dlabel-smoothing: PASS" in text.stdout and "called\tonce" in text.stdout
+    assert not any(line.startswith("label-smoothing: PASS") for line in text.stdout.splitlines())
+    junit = cli("grade", "label-smoothing", str(forger), "--format", "junit")
+    assert "\x1b" not in junit.stdout and ET.fromstring(junit.stdout.encode()).find(".//error") is not None
 
 
 def test_a_learners_message_cannot_forge_a_line_of_the_text_report(cli, tmp_path):
