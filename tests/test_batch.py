@@ -121,6 +121,10 @@ def test_links_fifos_and_devices_are_never_followed_or_read(cli, tmp_path):
     (batch / "zero.py").symlink_to("/dev/zero")
     os.mkfifo(batch / "fifo.py")
     (batch / "linked").symlink_to(PROBLEMS / "label-smoothing", target_is_directory=True)
+    (batch / "linked.py").symlink_to(PROBLEMS / "label-smoothing", target_is_directory=True)
+    (batch / "folder.py").mkdir()
+    (batch / "folder.py" / "inside.py").write_text(NAIVE.read_text())
+    (batch / "notes.txt").write_text("not a submission")
     (batch / "fine.py").write_text(NAIVE.read_text())
     linked_folder = tmp_path / "linked-folder"
     linked_folder.symlink_to(PROBLEMS / "label-smoothing", target_is_directory=True)
@@ -129,12 +133,14 @@ def test_links_fifos_and_devices_are_never_followed_or_read(cli, tmp_path):
 
     assert run.returncode == 1, run.stderr
     records = {Path(name).name: r for name, r in records_of(run).items()}
-    assert sorted(records) == ["fifo.py", "fine.py", "linked-folder", "reference.py", "secrets.py", "zero.py"]
-    for name in ("reference.py", "secrets.py", "zero.py", "linked-folder"):
+    assert sorted(records) == ["fifo.py", "fine.py", "folder.py", "inside.py", "linked", "linked-folder", "linked.py",
+                               "reference.py", "secrets.py", "zero.py"]
+    for name in ("reference.py", "secrets.py", "zero.py", "linked-folder", "linked", "linked.py"):
         assert records[name]["status"] == "error"
         assert "a symbolic link (links are not followed)" in records[name]["message"], records[name]
     assert "not a regular file" in records["fifo.py"]["message"]
-    assert records["fine.py"]["status"] == "fail"
+    assert "a folder, not a file" in records["folder.py"]["message"]
+    assert records["fine.py"]["status"] == records["inside.py"]["status"] == "fail"
     assert "s3cr3t" not in run.stdout
 
 
