@@ -351,3 +351,40 @@ def test_check_names_a_test_that_loops(looping):
     run = run_cli("check", str(looping["test"]), timeout=120)
     assert run.returncode == 2
     assert f"{looping['test']}/tests.py: test 'loops' raised OwnTimeExceeded" in run.stderr, run.stderr
+
+
+FLOOD = '''
+import os, sys
+wire = sys.modules["harness.sandbox.wire"]
+UNIT = {unit!r}
+BODY = b'{{"value": [' + UNIT * ((8 * 1024 * 1024 - 100) // len(UNIT) - 1) + UNIT[:-1] + b'], "fault": null, "output": ""}}'
+wire.send = lambda fd, message: os.write(fd, len(BODY).to_bytes(4, "big") + BODY)
+
+def label_smoothing_loss(logits, target, alpha):
+    return 0.0
+'''
+PEAK_RSS = "import resource, sys; from harness import cli; code = cli.main(sys.argv[1:]); " \
+           "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+
+
+def grader_peak_mib(submission: Path) -> tuple[int, float]:
+    run = subprocess.run([sys.executable, "-c", PEAK_RSS, "grade", "label-smoothing", str(submission), "--format", "json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return run.returncode, int(run.stderr.splitlines()[-1]) / 1024
+
+
+def test_the_graders_memory_is_bounded_per_reply_before_decoding(tmp_path, capsys):
+    """Legal-sized replies (8 MiB) of tiny containers or strings cost 30x their bytes once decoded;
+    measured here as the grader's own peak RSS against a correct submission's in the same run."""
+    correct = tmp_path / "correct.py"
+    shutil.copy(PROBLEMS / "label-smoothing" / "solution.py", correct)
+    code, baseline = grader_peak_mib(correct)
+    assert code == 0
+    for name, unit in (("empty lists", b"[],"), ("empty objects", b"{},"), ("short strings", b'"ab",')):
+        flood = tmp_path / "flood.py"
+        flood.write_text(FLOOD.format(unit=unit))
+        code, peak = grader_peak_mib(flood)
+        with capsys.disabled():
+            print(f"\ngrader peak RSS, 8 MiB replies of {name}: {peak:.0f} MiB (a correct submission: "
+                  f"{baseline:.0f} MiB, +{peak - baseline:.0f} MiB)")
+        assert code == 1 and peak - baseline < 64, (name, peak, baseline)

@@ -334,7 +334,7 @@ class ForkedChild:
         self._end_child()
         self._requests, self._replies, self._workdir = self._zygote.spawn(self._limits)
         try:
-            ready = wire.receive(self._replies, time.monotonic() + STARTUP_TIMEOUT, wire.MAX_REPLY)
+            ready = wire.receive(self._replies, time.monotonic() + STARTUP_TIMEOUT, wire.MAX_REPLY, wire.REPLY_BUDGET)
             self._pid = int(ready["pid"])
             self._stat = os.open(f"/proc/{self._pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
         except (wire.ChannelError, wire.ChannelTimeout, KeyError, TypeError, ValueError, OSError):
@@ -353,7 +353,7 @@ class ForkedChild:
         try:
             wire.send(self._requests, request)
             self._await_reply(budget, deadline)
-            return wire.receive(self._replies, deadline, wire.MAX_REPLY), None
+            return wire.receive(self._replies, deadline, wire.MAX_REPLY, wire.REPLY_BUDGET), None
         except wire.ChannelTimeout:
             self._end_child()
             return {}, Fault("timeout", "took longer than the time limit")
