@@ -8,8 +8,12 @@ import errno
 import json
 import os
 import platform
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
 
 from harness.sandbox import kernel
 
@@ -57,22 +61,23 @@ def probe(target: int) -> dict[str, int]:
     return results
 
 
+HERE = Path(__file__).parent
+PROBE = """
+import json, sys
+from harness.sandbox import kernel
+from test_kernel import probe
+installed = kernel.install_seccomp() if sys.argv[2] == "filtered" else False
+print(json.dumps({"installed": installed, **probe(int(sys.argv[1]))}))
+"""
+
+
 def probe_from_child(target: int, filtered: bool) -> dict[str, int]:
-    """`probe` from a forked child of this uid, which installed the filter first when `filtered`."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(read)
-            installed = kernel.install_seccomp() if filtered else False
-            os.write(write, json.dumps({"installed": installed, **probe(target)}).encode())
-        finally:
-            os._exit(0)
-    os.close(write)
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
-    os.waitpid(pid, 0)
-    return json.loads(data)
+    """`probe` from a child process of this uid, which installed the filter first when `filtered`."""
+    run = subprocess.run([sys.executable, "-c", PROBE, str(target), "filtered" if filtered else "bare"],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [HERE.parents[1], HERE]))})
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
 
 
 def on(results: dict[str, int], suffixes: tuple[str, ...]) -> dict[str, int]:
