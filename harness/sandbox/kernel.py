@@ -15,8 +15,9 @@ Denied calls fail with EPERM, so Python reports an ordinary PermissionError to t
   without this, a child that shares the grader's uid (a grader not run as root) could stop the grader;
 - leaving the process group, new namespaces, mounts, BPF and performance counters.
 
-The filter is built once, at import, for the machine's architecture (x86-64 and AArch64); elsewhere
-`install` returns False and the child reports that it runs without it.
+The filter is built once, at import in the zygote, for the machine's architecture (x86-64 and AArch64);
+each child writes only its own pid into it. Elsewhere `install_seccomp` returns False and the child
+reports that it runs without it.
 """
 
 from __future__ import annotations
@@ -67,41 +68,59 @@ _NR_OFFSET, _ARCH_OFFSET, _ARG0, _ARG1 = 0, 4, 16, 24  # in struct seccomp_data 
 _PR_SET_PDEATHSIG, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 1, 38, 22, 2
 
 
-def _instruction(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
-    return struct.pack("HBBI", code, jt, jf, k)
+# An instruction: (code, k, where to go if true, if false); a destination is a label (a str), or
+# None for the next instruction. A str alone marks the place of a label.
+_Step = tuple[int, int, "str | None", "str | None"] | str
 
 
-def _program(column: int, arch: int) -> bytes:
-    """The part of the filter every child shares; `_for_process` completes it with the child's pid."""
-    prologue = [
-        _instruction(_LD_W_ABS, _ARCH_OFFSET),
-        _instruction(_JEQ_K, arch, jt=1),
-        _instruction(_RET_K, _KILL_PROCESS),  # another ABI than the one the table is for
-        _instruction(_LD_W_ABS, _NR_OFFSET),
+def _program(column: int, arch: int) -> list[_Step]:
+    """The filter, with _PID_MARK where the child's pid goes (`install_seccomp` writes it there)."""
+    steps: list[_Step] = [
+        (_LD_W_ABS, _ARCH_OFFSET, None, None),
+        (_JEQ_K, arch, None, "kill"),  # another ABI than the one the table is for
+        (_LD_W_ABS, _NR_OFFSET, None, None),
     ]
     if column == 0:
-        prologue += [_instruction(_JGE_K, _X32_BIT, jf=1), _instruction(_RET_K, _DENY)]
-    checks = [_instruction(_JEQ_K, numbers[column], jf=1) + _instruction(_RET_K, _DENY) for numbers in DENIED.values()]
-    owner = [  # fcntl(fd, F_SETOWN or F_SETOWN_EX, ...): denied whatever the target; every other command allowed
-        _instruction(_JEQ_K, _FCNTL[column], jf=5), _instruction(_LD_W_ABS, _ARG1),
-        _instruction(_JEQ_K, _F_SETOWN, jt=2), _instruction(_JEQ_K, _F_SETOWN_EX, jt=1),
-        _instruction(_RET_K, _ALLOW), _instruction(_RET_K, _DENY),
+        steps.append((_JGE_K, _X32_BIT, "deny", None))
+    steps += [(_JEQ_K, numbers[column], "deny", None) for numbers in DENIED.values()]
+    steps += [(_JEQ_K, numbers[column], "self", None) for numbers in SELF_ONLY.values()]
+    steps += [(_JEQ_K, numbers[column], "self or zero", None) for numbers in SELF_OR_ZERO.values()]
+    steps += [
+        (_JEQ_K, _FCNTL[column], "fcntl", "allow"),
+        "fcntl",  # F_SETOWN and F_SETOWN_EX, whatever the process: every other command is allowed
+        (_LD_W_ABS, _ARG1, None, None),
+        (_JEQ_K, _F_SETOWN, "deny", None),
+        (_JEQ_K, _F_SETOWN_EX, "deny", "allow"),
+        "self or zero",
+        (_LD_W_ABS, _ARG0, None, None),
+        (_JEQ_K, 0, "allow", None),
+        "self",
+        (_LD_W_ABS, _ARG0, None, None),
+        (_JEQ_K, _PID_MARK, "allow", "deny"),
+        "allow", (_RET_K, _ALLOW, None, None),
+        "deny", (_RET_K, _DENY, None, None),
+        "kill", (_RET_K, _KILL_PROCESS, None, None),
     ]
-    return b"".join(prologue + checks + owner)
+    return steps
 
 
-def _for_process(column: int, pid: int) -> bytes:
-    """The calls that name a process, each allowed only on `pid`; anything else is allowed."""
-    def self_only(number: int, zero_too: bool) -> bytes:
-        # The call's number is in A: load its first argument, then allow it on pid (or 0), deny it otherwise.
-        return b"".join([
-            _instruction(_JEQ_K, number, jf=5 if zero_too else 4), _instruction(_LD_W_ABS, _ARG0),
-            *([_instruction(_JEQ_K, 0, jt=1)] if zero_too else []),
-            _instruction(_JEQ_K, pid, jf=1), _instruction(_RET_K, _ALLOW), _instruction(_RET_K, _DENY),
-        ])
-    blocks = [self_only(numbers[column], False) for numbers in SELF_ONLY.values()]
-    blocks += [self_only(numbers[column], True) for numbers in SELF_OR_ZERO.values()]
-    return b"".join(blocks) + _instruction(_RET_K, _ALLOW)
+def _assemble(steps: list[_Step]) -> bytes:
+    """Classic BPF: jumps are counted in instructions from the next one."""
+    labels, index = {}, 0
+    for step in steps:
+        if isinstance(step, str):
+            labels[step] = index
+        else:
+            index += 1
+    code, index = [], 0
+    for step in steps:
+        if isinstance(step, str):
+            continue
+        operation, k, if_true, if_false = step
+        jt, jf = (0 if label is None else labels[label] - index - 1 for label in (if_true, if_false))
+        code.append(struct.pack("HBBI", operation, jt, jf, k))
+        index += 1
+    return b"".join(code)
 
 
 class _Program(ctypes.Structure):
@@ -109,7 +128,14 @@ class _Program(ctypes.Structure):
 
 
 _ARCH = _ARCHES.get(platform.machine())
-_SHARED = _program(*_ARCH) if _ARCH else b""
+_PID_MARK = 0xFFFFFFFF  # no pid: the kernel's are below 2**22
+_STEPS = _program(*_ARCH) if _ARCH else []
+# Made here, in the zygote, once: each child only writes its pid into its copy of the page.
+_CODE = _assemble(_STEPS)
+_FILTER = ctypes.create_string_buffer(_CODE, len(_CODE))
+_PROGRAM = _Program(len(_CODE) // 8, ctypes.addressof(_FILTER))
+# Where the pid goes: the k field (bytes 4-7) of the instruction that compares with the mark.
+_PID_AT = 8 * [step[1] for step in _STEPS if not isinstance(step, str)].index(_PID_MARK) + 4 if _ARCH else -1
 # Looked up here, in the zygote, once: a child that looked it up itself would pay half a millisecond.
 _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
 
@@ -125,9 +151,7 @@ def install_seccomp() -> bool:
     """Filter every later system call of this process (and of any thread it starts); False if unsupported."""
     if _ARCH is None:
         return False
-    code = _SHARED + _for_process(_ARCH[0], os.getpid())
-    buffer = ctypes.create_string_buffer(code, len(code))
-    program = _Program(len(code) // 8, ctypes.addressof(buffer))
+    _FILTER[_PID_AT:_PID_AT + 4] = struct.pack("I", os.getpid())
     if _PRCTL(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         return False
-    return _PRCTL(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(program), 0, 0) == 0
+    return _PRCTL(_PR_SET_SECCOMP, _SECCOMP_MODE_FILTER, ctypes.byref(_PROGRAM), 0, 0) == 0
