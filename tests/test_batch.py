@@ -347,6 +347,25 @@ def test_a_loop_in_the_problems_own_code_is_exit_2_naming_the_file_not_a_hang(lo
     assert run.stderr.count("\n") == 1 and f"{looping[kind]}/{names}" in run.stderr, run.stderr
 
 
+@pytest.mark.parametrize("addition, names", [
+    ("\n\n@hidden('Huge')\ndef huge(t):\n    t.call(np.zeros(40_000_000), 0, 0.1)\n",
+     "tests.py: test 'huge' calls label_smoothing_loss with an array of 40,000,000 numbers, over the"),
+    ("\n\n@hidden('Interrupts')\ndef interrupts(t):\n    raise KeyboardInterrupt\n",
+     "tests.py: test 'interrupts' raised KeyboardInterrupt"),
+], ids=["argument-too-large", "keyboard-interrupt"])
+def test_a_broken_test_stops_a_batch_with_exit_2_naming_the_file(tmp_path, addition, names):
+    folder = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "tests.py").write_text("import numpy as np\n" + (folder / "tests.py").read_text() + addition)
+    batch_folder = tmp_path / "batch"
+    batch_folder.mkdir()
+    for name in ("a.py", "b.py"):
+        shutil.copy(PROBLEMS / "label-smoothing" / "solution.py", batch_folder / name)
+    run = run_cli("grade", str(folder), str(batch_folder), "--format", "json", "--jobs", "2", timeout=120)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.count("\n") == 1 and f"{folder}/{names}" in run.stderr, run.stderr
+
+
 def test_check_names_a_test_that_loops(looping):
     run = run_cli("check", str(looping["test"]), timeout=120)
     assert run.returncode == 2
