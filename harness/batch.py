@@ -44,10 +44,13 @@ class Graded:
 
 
 def collect(paths: list[str]) -> list[Path]:
-    """Files as given, and every .py name under each folder; sorted, without duplicates.
+    """Files as given, and under each folder every .py name, every link to a folder and every folder
+    that cannot be listed; sorted, without duplicates.
 
-    Links are listed, never followed (reading one gives that submission an error record), and a folder
-    behind a link is never entered: a link must not pull the reference or anyone's files into a batch.
+    Links are listed, never followed, and a folder behind a link is never entered: a link must not pull
+    the reference or anyone's files into a batch. Whatever of this list is not a readable regular file
+    (a link, a folder named x.py, a FIFO, a folder that cannot be listed) gets an error record saying
+    why, so nothing that may be a submission is dropped silently.
     """
     found: set[Path] = set()
     for name in paths:
@@ -55,8 +58,12 @@ def collect(paths: list[str]) -> list[Path]:
         if not os.path.lexists(name) and not os.path.lexists(name.rstrip("/")):
             raise BatchError(f"{display(name)}: no such file or folder")
         if path.is_dir() and not os.path.islink(name.rstrip("/") or "/"):
-            for folder, _, files in os.walk(path, followlinks=False):
+            unlisted: list[OSError] = []
+            for folder, folders, files in os.walk(path, onerror=unlisted.append, followlinks=False):
                 found.update(Path(folder, f) for f in files if f.endswith(".py"))
+                # os.walk lists links to folders among the folders, and does not enter them
+                found.update(Path(folder, d) for d in folders if d.endswith(".py") or os.path.islink(Path(folder, d)))
+            found.update(Path(exc.filename) for exc in unlisted if exc.filename)
         else:
             found.add(path)
     return sorted(found)
@@ -118,6 +125,8 @@ def read(path: Path | str) -> str | bytes:
 def reason(exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
         return "a symbolic link (links are not followed)"
+    if exc.errno == errno.EISDIR:
+        return "a folder, not a file (its .py files are graded on their own)"
     return exc.strerror or str(exc)
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -22,7 +23,7 @@ import harness
 from . import batch
 from .authoring import expected, prove, scaffold
 from .core import problem as problems, runner
-from .core.manifest import ProblemError
+from .core.manifest import Interrupted, ProblemError
 from .formats import BATCH_FORMATS, FORMATS
 from .platforms import PLATFORM_FORMATS
 from .publish import PublishError, commands as publish_commands
@@ -274,12 +275,31 @@ def parser() -> argparse.ArgumentParser:
     return main
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise Interrupted()
+
+
+@contextmanager
+def _ctrl_c_is_interrupted() -> Iterator[None]:
+    """The user's Ctrl-C as `Interrupted`, which no problem's code can raise by mistake for it: a
+    KeyboardInterrupt the problem's code raises is that problem's fault (see `harness.core.manifest`)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         if args.command not in publish_commands.COURSE_MAKERS:
             publish_commands.warn_about_the_course()
-        return args.run(args)
+        with _ctrl_c_is_interrupted():
+            return args.run(args)
     except (UsageError, ProblemError, PublishError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return EXIT_CANNOT_GRADE

@@ -36,7 +36,10 @@ def as_text(report: Report) -> str:
 
 
 def _indent(text: str, width: int) -> list[str]:
-    return [" " * width + line for line in text.splitlines()]
+    """A learner's multi-line text (output, a message), indented, each line printable: a carriage return,
+    an escape sequence or any other control is shown escaped, so it can neither move a terminal's cursor
+    nor forge a line of the report. Tabs stay as they are."""
+    return [" " * width + "\t".join(map(one_line, line.split("\t"))) for line in text.removesuffix("\n").split("\n")]
 
 
 # Characters XML 1.0 cannot carry at all; a learner's output may contain them.

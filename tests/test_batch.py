@@ -121,6 +121,10 @@ def test_links_fifos_and_devices_are_never_followed_or_read(cli, tmp_path):
     (batch / "zero.py").symlink_to("/dev/zero")
     os.mkfifo(batch / "fifo.py")
     (batch / "linked").symlink_to(PROBLEMS / "label-smoothing", target_is_directory=True)
+    (batch / "linked.py").symlink_to(PROBLEMS / "label-smoothing", target_is_directory=True)
+    (batch / "folder.py").mkdir()
+    (batch / "folder.py" / "inside.py").write_text(NAIVE.read_text())
+    (batch / "notes.txt").write_text("not a submission")
     (batch / "fine.py").write_text(NAIVE.read_text())
     linked_folder = tmp_path / "linked-folder"
     linked_folder.symlink_to(PROBLEMS / "label-smoothing", target_is_directory=True)
@@ -129,12 +133,14 @@ def test_links_fifos_and_devices_are_never_followed_or_read(cli, tmp_path):
 
     assert run.returncode == 1, run.stderr
     records = {Path(name).name: r for name, r in records_of(run).items()}
-    assert sorted(records) == ["fifo.py", "fine.py", "linked-folder", "reference.py", "secrets.py", "zero.py"]
-    for name in ("reference.py", "secrets.py", "zero.py", "linked-folder"):
+    assert sorted(records) == ["fifo.py", "fine.py", "folder.py", "inside.py", "linked", "linked-folder", "linked.py",
+                               "reference.py", "secrets.py", "zero.py"]
+    for name in ("reference.py", "secrets.py", "zero.py", "linked-folder", "linked", "linked.py"):
         assert records[name]["status"] == "error"
         assert "a symbolic link (links are not followed)" in records[name]["message"], records[name]
     assert "not a regular file" in records["fifo.py"]["message"]
-    assert records["fine.py"]["status"] == "fail"
+    assert "a folder, not a file" in records["folder.py"]["message"]
+    assert records["fine.py"]["status"] == records["inside.py"]["status"] == "fail"
     assert "s3cr3t" not in run.stdout
 
 
@@ -341,7 +347,63 @@ def test_a_loop_in_the_problems_own_code_is_exit_2_naming_the_file_not_a_hang(lo
     assert run.stderr.count("\n") == 1 and f"{looping[kind]}/{names}" in run.stderr, run.stderr
 
 
+@pytest.mark.parametrize("addition, names", [
+    ("\n\n@hidden('Huge')\ndef huge(t):\n    t.call(np.zeros(40_000_000), 0, 0.1)\n",
+     "tests.py: test 'huge' calls label_smoothing_loss with an array of 40,000,000 numbers, over the"),
+    ("\n\n@hidden('Interrupts')\ndef interrupts(t):\n    raise KeyboardInterrupt\n",
+     "tests.py: test 'interrupts' raised KeyboardInterrupt"),
+], ids=["argument-too-large", "keyboard-interrupt"])
+def test_a_broken_test_stops_a_batch_with_exit_2_naming_the_file(tmp_path, addition, names):
+    folder = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "tests.py").write_text("import numpy as np\n" + (folder / "tests.py").read_text() + addition)
+    batch_folder = tmp_path / "batch"
+    batch_folder.mkdir()
+    for name in ("a.py", "b.py"):
+        shutil.copy(PROBLEMS / "label-smoothing" / "solution.py", batch_folder / name)
+    run = run_cli("grade", str(folder), str(batch_folder), "--format", "json", "--jobs", "2", timeout=120)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.count("\n") == 1 and f"{folder}/{names}" in run.stderr, run.stderr
+
+
 def test_check_names_a_test_that_loops(looping):
     run = run_cli("check", str(looping["test"]), timeout=120)
     assert run.returncode == 2
     assert f"{looping['test']}/tests.py: test 'loops' raised OwnTimeExceeded" in run.stderr, run.stderr
+
+
+FLOOD = '''
+import os, sys
+wire = sys.modules["harness.sandbox.wire"]
+UNIT = {unit!r}
+BODY = b'{{"value": [' + UNIT * ((8 * 1024 * 1024 - 100) // len(UNIT) - 1) + UNIT[:-1] + b'], "fault": null, "output": ""}}'
+wire.send = lambda fd, message: os.write(fd, len(BODY).to_bytes(4, "big") + BODY)
+
+def label_smoothing_loss(logits, target, alpha):
+    return 0.0
+'''
+PEAK_RSS = "import resource, sys; from harness import cli; code = cli.main(sys.argv[1:]); " \
+           "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
+
+
+def grader_peak_mib(submission: Path) -> tuple[int, float]:
+    run = subprocess.run([sys.executable, "-c", PEAK_RSS, "grade", "label-smoothing", str(submission), "--format", "json"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return run.returncode, int(run.stderr.splitlines()[-1]) / 1024
+
+
+def test_the_graders_memory_is_bounded_per_reply_before_decoding(tmp_path, capsys):
+    """Legal-sized replies (8 MiB) of tiny containers or strings cost 30x their bytes once decoded;
+    measured here as the grader's own peak RSS against a correct submission's in the same run."""
+    correct = tmp_path / "correct.py"
+    shutil.copy(PROBLEMS / "label-smoothing" / "solution.py", correct)
+    code, baseline = grader_peak_mib(correct)
+    assert code == 0
+    for name, unit in (("empty lists", b"[],"), ("empty objects", b"{},"), ("short strings", b'"ab",')):
+        flood = tmp_path / "flood.py"
+        flood.write_text(FLOOD.format(unit=unit))
+        code, peak = grader_peak_mib(flood)
+        with capsys.disabled():
+            print(f"\ngrader peak RSS, 8 MiB replies of {name}: {peak:.0f} MiB (a correct submission: "
+                  f"{baseline:.0f} MiB, +{peak - baseline:.0f} MiB)")
+        assert code == 1 and peak - baseline < 64, (name, peak, baseline)

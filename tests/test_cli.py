@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,6 +151,19 @@ EXITS_IN_A_TEST = '''
 def exits_instead_of_checking(t):
     raise SystemExit(0)
 '''
+INTERRUPTS_A_TEST = '''
+
+@hidden("Interrupts itself")
+def interrupts_itself(t):
+    raise KeyboardInterrupt
+'''
+PASSES_A_HUGE_ARRAY = '''
+
+@hidden("Passes an array too large to send")
+def passes_a_huge_array(t):
+    import numpy as np
+    t.call(np.zeros(40_000_000), 0, 0.1)
+'''
 PASSES_A_SET = '''
 
 @hidden("Passes an argument no process can receive")
@@ -166,6 +180,12 @@ def passes_a_set(t):
          "tests.py: test 'exits_instead_of_checking' raised SystemExit: 0"),
         ("tests.py", lambda text: text + PASSES_A_SET,
          "tests.py: test 'passes_a_set' calls label_smoothing_loss with a set cannot be sent to the submission"),
+        ("tests.py", lambda text: text + INTERRUPTS_A_TEST,
+         "tests.py: test 'interrupts_itself' raised KeyboardInterrupt"),
+        ("tests.py", lambda text: "raise KeyboardInterrupt\n" + text, "tests.py: failed while loading: KeyboardInterrupt"),
+        ("tests.py", lambda text: text + PASSES_A_HUGE_ARRAY,
+         "tests.py: test 'passes_a_huge_array' calls label_smoothing_loss with an array of 40,000,000 numbers, "
+         "over the 67,108,864 bytes (64 MiB) a call can send to the submission"),
         ("tests.py", lambda text: text + "\nwhile True:\n    pass\n",
          "tests.py: failed while loading: _LoadTookTooLong: did not finish within 10 s (a loop at import?)"),
         ("expected.json", lambda text: text.replace('"formula/two-classes"', '"formula/renamed"'),
@@ -173,7 +193,8 @@ def passes_a_set(t):
         ("expected.json", lambda text: text.replace('"kind": "float"', '"kind": "text"', 1),
          "expected.json: the value of case"),
     ],
-    ids=["exit-at-import", "exit-in-a-test", "unsendable-argument", "loops-at-import", "missing-expected",
+    ids=["exit-at-import", "exit-in-a-test", "unsendable-argument", "interrupt-in-a-test", "interrupt-at-import",
+         "argument-too-large", "loops-at-import", "missing-expected",
          "malformed-expected"],
 )
 def test_a_fault_of_the_problems_own_code_exits_2_naming_the_file(cli, tmp_path, file, change, reason):
@@ -183,6 +204,28 @@ def test_a_fault_of_the_problems_own_code_exits_2_naming_the_file(cli, tmp_path,
     run = cli("grade", str(broken), SOLUTION, "--format", "json")
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.count("\n") == 1 and f"{broken}/{reason}" in run.stderr, run.stderr
+
+
+CURSOR_FORGER = r'''
+FAKE = "\x1b[1A\x1b[2K\rlabel-smoothing: PASS - 5 of 5 tests passed\x9b2K\x07"
+print("loading" + FAKE)
+
+def label_smoothing_loss(logits, target, alpha):
+    print("called\tonce" + FAKE)
+    raise ValueError("wrong" + FAKE)
+'''
+
+
+def test_learner_output_and_messages_cannot_move_the_terminals_cursor(cli, tmp_path):
+    forger = tmp_path / "forger.py"
+    forger.write_text(CURSOR_FORGER)
+    text = cli("grade", "label-smoothing", str(forger))
+    assert text.returncode == 1
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", text.stdout), text.stdout
+    assert "\\u001b[1A\\u001b[2K\\u000dlabel-smoothing: PASS" in text.stdout and "called\tonce" in text.stdout
+    assert not any(line.startswith("label-smoothing: PASS") for line in text.stdout.splitlines())
+    junit = cli("grade", "label-smoothing", str(forger), "--format", "junit")
+    assert "\x1b" not in junit.stdout and ET.fromstring(junit.stdout.encode()).find(".//error") is not None
 
 
 def test_a_learners_message_cannot_forge_a_line_of_the_text_report(cli, tmp_path):

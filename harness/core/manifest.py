@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,17 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 class ProblemError(Exception):
     """A problem folder is malformed; the message names the file and what is wrong."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The user's Ctrl-C, as the CLI raises it: it ends the run, whatever code it lands in."""
+
+
+# Under Pyodide the page stops a test over its time limit by interrupting Python: a KeyboardInterrupt
+# there is the learner's timeout. Under CPython nothing interrupts a test (Ctrl-C is `Interrupted`), so
+# a KeyboardInterrupt was raised by the problem's own code: its fault, like any other exception.
+TIME_LIMIT_INTERRUPT: tuple[type[BaseException], ...] = (KeyboardInterrupt,) if sys.platform == "emscripten" else ()
+FROM_OUTSIDE = (Interrupted, *TIME_LIMIT_INTERRUPT)
 
 
 @dataclass(frozen=True)

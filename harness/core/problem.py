@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from .manifest import Manifest, ProblemError, parse_manifest
+from .manifest import FROM_OUTSIDE, Manifest, ProblemError, parse_manifest
 from .plain import WrongResult, decode
 from .testing import DEFAULT_ATOL, DEFAULT_RTOL, HIDDEN, PUBLISHED_SEED, Case, Draw, Selection, TestSpec, Tolerance
 
@@ -68,7 +68,7 @@ def draw(declared: Mapping[str, Case | Draw], seed: int, where: str) -> dict[str
             continue
         try:
             drawn = case.cases(name, seed)
-        except KeyboardInterrupt:
+        except FROM_OUTSIDE:
             raise
         except BaseException as exc:  # noqa: BLE001 - the author's generator (SystemExit too): the problem's fault
             raise ProblemError(f"{where}: Draw {name!r} failed (seed {seed}): {type(exc).__name__}: {exc}") from None
@@ -134,7 +134,7 @@ def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[
         exec(compile(source, where, "exec"), namespace)
     except SyntaxError as exc:
         raise ProblemError(f"{where}: SyntaxError on line {exc.lineno}: {exc.msg}") from None
-    except KeyboardInterrupt:
+    except FROM_OUTSIDE:
         raise
     except BaseException as exc:  # noqa: BLE001 - SystemExit or os-level exits in tests.py are its fault too
         raise ProblemError(f"{where}: failed while loading: {type(exc).__name__}: {exc}") from None

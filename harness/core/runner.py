@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Protocol
 
-from .manifest import Entry, ProblemError
+from .manifest import TIME_LIMIT_INTERRUPT, Entry, Interrupted, ProblemError
 from .plain import WrongResult
 from .problem import TESTS, Problem
 from .submission import Fault, python_call, return_lines
@@ -289,7 +289,9 @@ def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit
     except SubmissionFault as exc:
         result.status, result.message, result.fault = ERROR, exc.fault.message, exc.fault.kind
         result.frames = exc.fault.frames
-    except KeyboardInterrupt:  # the browser's time limit, landing in the test's own code
+    except Interrupted:
+        raise
+    except TIME_LIMIT_INTERRUPT:  # the browser's time limit, landing in the test's own code
         result.status, result.message = ERROR, timeout_message(limit)
         result.fault = "timeout"
     except AssertionError as exc:

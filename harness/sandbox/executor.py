@@ -268,7 +268,7 @@ class ForkedChild:
 
     def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
         try:
-            request = {"op": "call", "args": wire.pack_args(args)}
+            request = wire.call_request(args)
         except wire.ArgumentError as exc:
             raise ProblemError(str(exc)) from None
         if not self._pid:  # the last call killed it: reload, on this call's budget
@@ -334,7 +334,7 @@ class ForkedChild:
         self._end_child()
         self._requests, self._replies, self._workdir = self._zygote.spawn(self._limits)
         try:
-            ready = wire.receive(self._replies, time.monotonic() + STARTUP_TIMEOUT, wire.MAX_REPLY)
+            ready = wire.receive(self._replies, time.monotonic() + STARTUP_TIMEOUT, wire.MAX_REPLY, wire.REPLY_BUDGET)
             self._pid = int(ready["pid"])
             self._stat = os.open(f"/proc/{self._pid}/stat", os.O_RDONLY | os.O_CLOEXEC)
         except (wire.ChannelError, wire.ChannelTimeout, KeyError, TypeError, ValueError, OSError):
@@ -344,7 +344,7 @@ class ForkedChild:
         self._zygote.isolation = self._zygote.isolation or self.isolation
         return None
 
-    def _exchange(self, request: dict, budget: float) -> tuple[dict, Fault | None]:
+    def _exchange(self, request: dict | bytes, budget: float) -> tuple[dict, Fault | None]:
         """Send a request; the reply must be whole within `budget` CPU seconds and budget·wall_factor wall."""
         started = time.monotonic()
         deadline = min(started + budget * self._wall_factor, self._deadline)
@@ -353,7 +353,7 @@ class ForkedChild:
         try:
             wire.send(self._requests, request)
             self._await_reply(budget, deadline)
-            return wire.receive(self._replies, deadline, wire.MAX_REPLY), None
+            return wire.receive(self._replies, deadline, wire.MAX_REPLY, wire.REPLY_BUDGET), None
         except wire.ChannelTimeout:
             self._end_child()
             return {}, Fault("timeout", "took longer than the time limit")

@@ -2,7 +2,9 @@
 
 Arguments travel as tagged data so that arrays arrive as arrays and tuples as tuples; replies are the
 plain data of `harness.core.plain`. Nothing is ever unpickled or evaluated. The receiver bounds what it
-reads before decoding anything: a message over `limit` bytes is refused from its header alone.
+reads before decoding anything: a message over `limit` bytes is refused from its header alone, and a
+reply whose bytes hold more containers or items than an honest reply can is refused before it becomes
+Python objects, which cost up to 30 times their bytes (`[],[],...`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import os
 import select
 import struct
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from ..core.plain import MAX_ELEMENTS
 
 # Requests carry the tests' arguments; replies, one returned value (at most plain.MAX_ELEMENTS numbers)
 # and output already cut to submission.OUTPUT_LIMIT characters by the child's harness. A hostile child
@@ -22,6 +27,23 @@ import numpy as np
 MAX_REQUEST = 64 * 1024 * 1024
 MAX_REPLY = 8 * 1024 * 1024
 _HEADER = struct.Struct(">I")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a message may become once decoded, counted in its bytes: `containers` ([ and {, some 60 to
+    100 bytes each as objects) and `items` (their separators , and :, one per number, string or key).
+    Counted in strings too, without parsing (a parse would cost what it guards against): the budgets
+    allow for the text an honest message carries."""
+
+    containers: int
+    items: int
+
+
+# An honest reply: one value of at most plain.MAX_ELEMENTS numbers, a fault with a few frames, a few
+# keys, and under 10,000 characters of text (output, message, frames' names). Decoded, it costs the
+# grader at most about 65 MB: a million numbers or short strings, and 10,000 lists or objects.
+REPLY_BUDGET = Budget(containers=10_000, items=MAX_ELEMENTS + 10_000)
 
 
 class ChannelError(Exception):
@@ -40,9 +62,15 @@ class ChannelTimeout(Exception):
     """No whole message arrived before the deadline."""
 
 
-def send(fd: int, message: dict) -> None:
+def encode(message: dict) -> bytes:
+    """The message as it travels: its length, then its JSON."""
     body = json.dumps(message, allow_nan=True).encode()
-    data = _HEADER.pack(len(body)) + body
+    return _HEADER.pack(len(body)) + body
+
+
+def send(fd: int, message: dict | bytes) -> None:
+    """Send a message, or one `encode`d already."""
+    data = message if isinstance(message, bytes) else encode(message)
     while data:
         written = os.write(fd, data)
         data = data[written:]
@@ -52,19 +80,43 @@ class ArgumentError(TypeError):
     """A test's argument that cannot travel to the submission: the test's fault, not the learner's."""
 
 
-def receive(fd: int, deadline: float | None = None, limit: int = MAX_REQUEST) -> dict:
-    """The next message, whole by `deadline` (time.monotonic()) and at most `limit` bytes long."""
+def call_request(args: list[Any]) -> bytes:
+    """The encoded request to call the submission on `args`; ArgumentError when it cannot be sent, which
+    includes arguments over MAX_REQUEST (the child would refuse them): checked before anything is sent."""
+    message = encode({"op": "call", "args": pack_args(args)})
+    if len(message) - _HEADER.size > MAX_REQUEST:
+        raise ArgumentError(f"arguments of {len(message) - _HEADER.size:,} bytes, {_OVER_THE_LIMIT}")
+    return message
+
+
+_OVER_THE_LIMIT = f"over the {MAX_REQUEST:,} bytes ({MAX_REQUEST >> 20} MiB) a call can send to the submission"
+
+
+def receive(fd: int, deadline: float | None = None, limit: int = MAX_REQUEST, budget: Budget | None = None) -> dict:
+    """The next message, whole by `deadline` (time.monotonic()), at most `limit` bytes long and within
+    `budget` (if given) before it is decoded."""
     (length,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))
     if length > limit:
         raise MalformedMessage(f"a message of {length} bytes, over the limit of {limit}")
+    body = _read_exactly(fd, length, deadline)
+    if budget is not None:
+        _check(body, budget)
     try:
-        message = json.loads(_read_exactly(fd, length, deadline))
+        message = json.loads(body)
     # ValueError: among others, an integer of more digits than int() converts (sys.get_int_max_str_digits).
     except (ValueError, RecursionError) as exc:
         raise MalformedMessage(f"malformed message: {exc}") from None
     if not isinstance(message, dict):
         raise MalformedMessage("malformed message: not an object")
     return message
+
+
+def _check(body: bytes, budget: Budget) -> None:
+    containers = body.count(b"[") + body.count(b"{")
+    items = body.count(b",") + body.count(b":")
+    if containers > budget.containers or items > budget.items:
+        raise MalformedMessage(f"a message of {containers:,} lists or objects and {items:,} items, over the "
+                               f"limit of {budget.containers:,} and {budget.items:,}")
 
 
 def readable(fd: int, timeout: float) -> bool:
@@ -100,6 +152,8 @@ def _pack(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind not in "biuf":
             raise ArgumentError(f"an array of dtype {value.dtype.name} cannot be sent to the submission")
+        if value.size > MAX_REQUEST // 2:  # each number takes at least two bytes: refused before it is listed
+            raise ArgumentError(f"an array of {value.size:,} numbers, {_OVER_THE_LIMIT}")
         return {"__array__": value.ravel().tolist(), "dtype": value.dtype.name, "shape": list(value.shape)}
     if isinstance(value, np.generic):
         return _pack(value.item())

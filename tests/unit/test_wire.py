@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import time
 
 import numpy as np
@@ -47,6 +48,20 @@ def test_an_argument_that_cannot_travel_is_the_tests_fault(argument):
         wire.pack_args([argument])
 
 
+@pytest.mark.parametrize("argument", [np.zeros(wire.MAX_REQUEST), "x" * wire.MAX_REQUEST],
+                         ids=["an array, from its size alone", "a string, once encoded"])
+def test_arguments_over_the_request_limit_are_the_tests_fault_before_anything_is_sent(argument):
+    with pytest.raises(wire.ArgumentError, match=r"over the 67,108,864 bytes \(64 MiB\) a call can send"):
+        wire.call_request([argument])
+
+
+def test_arguments_within_the_limit_make_a_request_the_child_reads(pipe):
+    read, write = pipe
+    wire.send(write, wire.call_request([np.arange(3.0), (1, "a")]))
+    request = wire.receive(read, time.monotonic() + 1)
+    assert request["op"] == "call" and wire.unpack_args(request["args"])[1] == (1, "a")
+
+
 def test_a_message_over_the_limit_is_refused_from_its_header_alone(pipe):
     read, write = pipe
     write_raw(write, b"", announced=wire.MAX_REPLY + 1)  # nothing follows: the body is never awaited
@@ -82,3 +97,21 @@ def test_a_message_that_does_not_arrive_whole_by_the_deadline_times_out(pipe):
     with pytest.raises(wire.ChannelTimeout):
         wire.receive(read, started + 0.2)
     assert time.monotonic() - started < 1
+
+
+@pytest.mark.parametrize("unit", [b"[],", b"{},", b"0,"], ids=["lists", "objects", "numbers"])
+def test_a_reply_of_more_items_than_an_honest_one_is_refused_before_decoding(pipe, unit):
+    read, write = pipe
+    count = wire.REPLY_BUDGET.items + 1
+    body = b'{"value": [' + unit * count + b'0]}'
+    threading.Thread(target=write_raw, args=(write, body), daemon=True).start()
+    with pytest.raises(wire.MalformedMessage, match="lists or objects"):
+        wire.receive(read, time.monotonic() + 10, limit=len(body), budget=wire.REPLY_BUDGET)
+
+
+def test_an_honest_reply_of_a_million_numbers_and_full_output_is_within_the_budget(pipe):
+    read, write = pipe
+    reply = {"value": {"kind": "array", "data": [0.5] * 1_000_000, "shape": [1_000_000]},
+             "fault": None, "output": "[{,:" * 2_500}
+    threading.Thread(target=wire.send, args=(write, reply), daemon=True).start()
+    assert wire.receive(read, time.monotonic() + 10, limit=wire.MAX_REPLY, budget=wire.REPLY_BUDGET) == reply
