@@ -131,7 +131,20 @@ def example_sources(problem: problems.Problem) -> dict[str, str]:
     return found
 
 
-def page_config(problem: problems.Problem, packages: list[str], index_url: str, all_tracks: list[dict]) -> dict:
+def runtime_version(pyodide_dir: Path) -> str:
+    """A hash of what Python starts from in the browser: the site's runtime files and the worker.
+
+    Pages pass it to the worker, which keeps its memory snapshot of Python under it: a build that
+    changes any of them never resumes from an older build's snapshot.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(pyodide_dir.iterdir()) + [FRONTEND / "worker.js"]:
+        digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def page_config(problem: problems.Problem, packages: list[str], index_url: str, all_tracks: list[dict],
+                snapshot_key: str) -> dict:
     code = example_sources(problem)
     return {
         "id": problem.id,
@@ -144,6 +157,7 @@ def page_config(problem: problems.Problem, packages: list[str], index_url: str, 
         "indexURL": index_url,
         "packages": packages,
         "bundleURL": f"../problems/{problem.id}.json",
+        "snapshotKey": snapshot_key,
         "workerURL": "../worker.js",
         "figureURL": f"../assets/figures/{problem.id}.js" if figure_of(problem) else None,
         "track": track_links(problem, all_tracks),
@@ -152,6 +166,7 @@ def page_config(problem: problems.Problem, packages: list[str], index_url: str, 
 
 def render_pages(target: Path, all_problems: list[problems.Problem], packages: list[str], index_url: str,
                  title: str) -> None:
+    snapshot_key = runtime_version(target / "pyodide")
     env = Environment(loader=FileSystemLoader(FRONTEND / "templates"), autoescape=True, undefined=StrictUndefined)
     env.globals["site_title"] = title
     boot_script = (FRONTEND / "boot.js").read_text(encoding="utf-8")
@@ -173,7 +188,7 @@ def render_pages(target: Path, all_problems: list[problems.Problem], packages: l
             hints=parsed.hints,
             hidden_count=sum(t.visibility == HIDDEN for t in problem.tests),
             example_count=sum(t.visibility == EXAMPLE for t in problem.tests),
-            config=page_config(problem, packages, index_url, all_tracks),
+            config=page_config(problem, packages, index_url, all_tracks, snapshot_key),
             boot_script=boot_script,
         ), encoding="utf-8")
     (target / "index.html").write_text(

@@ -20,6 +20,7 @@ window.startWorker = function startWorker() {
     indexURL: absolute(config.indexURL),
     packages: config.packages.map((p) => (p.endsWith(".whl") ? absolute(p) : p)),
     bundleURL: absolute(config.bundleURL),
+    snapshotKey: config.snapshotKey,
     interrupt,
   });
   return { worker, interrupt, missed };

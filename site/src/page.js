@@ -112,10 +112,11 @@ const results = document.getElementById("results");
 let pythonReady;
 const whenPythonReady = new Promise((resolve) => (pythonReady = resolve));
 
-function showStatus({ state, text, fraction, restarts }) {
+function showStatus({ state, text, fraction, restarts, start }) {
   if (state === "ready") pythonReady();
   status.dataset.state = state;
   status.dataset.restarts = String(restarts);
+  if (start) status.dataset.pythonStart = start;
   status.querySelector(".status-text").textContent = text;
   status.querySelector("progress").hidden = fraction === null;
   if (fraction !== null) status.querySelector("progress").value = fraction;

@@ -49,7 +49,7 @@ export class Runtime {
   // ---- What the page sees -----------------------------------------------------------------------
 
   status() {
-    const base = { restarts: this.restarts, python: this.python ?? null };
+    const base = { restarts: this.restarts, python: this.python ?? null, start: this.booted ? this.pythonStart : null };
     if (this.failure) return { ...base, state: "error", text: `Python could not start: ${this.failure}`, fraction: null };
     const loading = this.booted ? null : this.progress;
     if (this.job) {
@@ -159,6 +159,7 @@ export class Runtime {
         this.booted = true;
         this.failures = 0;
         this.python = message.python;
+        this.pythonStart = message.start ?? "fresh"; // "snapshot": resumed from a memory snapshot of Python
         if (job) this.send();
         this.emit();
         return;

@@ -1,11 +1,11 @@
 // Runs Pyodide and the harness off the page's thread. Learner code lives here, never on the page.
 // Its lifecycle (timers, interrupt, restarts, retries) is site/src/runtime.js's, on the page.
 //
-// page -> worker  {type: "init", indexURL, packages, bundleURL, interrupt?: Int32Array on a SharedArrayBuffer}
+// page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, interrupt?: Int32Array on a SharedArrayBuffer}
 //                 {type: "grade", runId, source, prior}   prior: results and faults from before a restart
 //                 {type: "evaluate", runId, source, code} the "Try it" console, never graded
 // worker -> page  {type: "progress", text, fraction}
-//                 {type: "ready", python}
+//                 {type: "ready", python, start: "snapshot" | "fresh"}
 //                 {type: "start" | "done", runId, data}   a timed step starting / a test's result
 //                 {type: "finished", runId, result}       the whole report, or {output, result, error}
 //                 {type: "fatal", message}                Python could not start, or is unusable now
@@ -120,34 +120,112 @@ async function matches(blob, integrity) {
 }
 self.fetch = watchedFetch;
 
-function prefetch(url) {
-  const response = watchedFetch(url);
+function prefetch(url, init) {
+  const response = watchedFetch(url, init);
   response.catch(() => {}); // reported by failed(); whoever awaits it later sees the error too
   early.set(url, response);
 }
 
+// ---- A memory snapshot of Python just started ---------------------------------------------------------
+// Python's own start-up (about a third of a second of CPU) is done once per build and browser: the
+// first page snapshots the interpreter's memory before any package is loaded (a snapshot holding
+// NumPy's compiled libraries could not be restored), keeps it in Cache Storage under the build's
+// runtime version, and every later page, and every restarted worker, resumes from it. A snapshot that
+// cannot be restored is deleted, and Python starts as usual.
+
+const SNAPSHOTS = "python-snapshots";
+const snapshotURL = (indexURL, key) => `${indexURL}python-snapshot-${key}.bin`;
+
+async function storedSnapshot(url) {
+  try {
+    const response = await (await caches.open(SNAPSHOTS)).match(url);
+    return response ? new Uint8Array(await response.arrayBuffer()) : null;
+  } catch {
+    return null; // no Cache Storage here (an insecure origin, some private modes)
+  }
+}
+
+// Any other build's snapshot goes: one per origin is enough, and a new build never uses an old one.
+async function storeSnapshot(url, bytes) {
+  try {
+    const cache = await caches.open(SNAPSHOTS);
+    await cache.put(url, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
+    const stale = (await cache.keys()).filter((request) => request.url !== url);
+    await Promise.all(stale.map((request) => cache.delete(request)));
+  } catch {
+    // Full or unavailable storage: the next page starts Python as this one did.
+  }
+}
+
+async function forgetSnapshot(url) {
+  try {
+    await (await caches.open(SNAPSHOTS)).delete(url);
+  } catch {
+    // nothing stored, nothing to forget
+  }
+}
+
+// The wheels `packages` needs, as Pyodide will ask for them (with their checksums), fetched now.
+async function prefetchWheels(indexURL, lock, packages) {
+  const { packages: entries } = await lock;
+  const wanted = new Set();
+  const want = (name) => {
+    if (wanted.has(name) || !entries[name]) return;
+    wanted.add(name);
+    entries[name].depends.forEach(want);
+  };
+  packages.forEach((name) => (name.includes("/") ? prefetch(name) : want(name)));
+  for (const name of wanted) {
+    const { file_name: file, sha256 } = entries[name];
+    const digest = btoa(String.fromCharCode(...sha256.match(/../g).map((hex) => parseInt(hex, 16))));
+    prefetch(new URL(file, indexURL).href, { integrity: `sha256-${digest}` });
+  }
+}
+
 // ---- Boot -------------------------------------------------------------------------------------------
 
-async function boot({ indexURL, packages, bundleURL, interrupt: buffer }) {
+async function boot({ indexURL, packages, bundleURL, snapshotKey, interrupt: buffer }) {
   stage("Downloading Python", 0);
   // The big files start now, not after pyodide.mjs has been imported and has read its lock file.
-  ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].forEach((name) => prefetch(indexURL + name));
+  ["pyodide.asm.wasm", "python_stdlib.zip"].forEach((name) => prefetch(indexURL + name));
+  const lock = watchedFetch(`${indexURL}pyodide-lock.json`).then((r) => r.json());
+  lock.catch(() => {});
   const bundle = watchedFetch(bundleURL).then((r) => r.text());
   bundle.catch(() => {});
+  const snapshotAt = snapshotURL(indexURL, snapshotKey);
+  const snapshot = storedSnapshot(snapshotAt);
   let loadPyodide;
   try {
     ({ loadPyodide } = await import(`${indexURL}pyodide.mjs`));
   } catch (error) {
     throw failed(`${indexURL}pyodide.mjs`, error.message);
   }
-  // Packages given here download alongside the core instead of after it.
-  pyodide = await loadPyodide({ indexURL, packages });
+  // The lock file is read once, here; packages given to loadPyodide download alongside the core.
+  const options = { indexURL, packageBaseUrl: indexURL, lockFileContents: lock, packages };
+  const restored = await snapshot;
+  let start = "fresh";
+  if (restored) {
+    try {
+      pyodide = await loadPyodide({ ...options, _loadSnapshot: restored });
+      start = "snapshot";
+    } catch (error) {
+      if (error instanceof DownloadError) throw error;
+      await forgetSnapshot(snapshotAt);
+    }
+  }
+  if (!pyodide && snapshotKey && self.caches) {
+    prefetchWheels(indexURL, lock, packages).catch(() => {}); // a failure is reported by the download
+    pyodide = await loadPyodide({ ...options, packages: [], _makeSnapshot: true });
+    storeSnapshot(snapshotAt, pyodide.makeMemorySnapshot());
+    await pyodide.loadPackage(packages, { messageCallback: () => {} });
+  }
+  pyodide ??= await loadPyodide(options);
   stage("Preparing the tests", 0.9);
   interrupt = buffer ?? null;
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   browser = pyodide.pyimport("harness.browser");
   browser.prepare(await bundle);
-  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]") });
+  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]"), start });
 }
 
 function eventsOf(runId) {
