@@ -195,6 +195,92 @@ def test_back_and_forward_keep_python_and_the_results(browser, base_url):
         with_cache.close()
 
 
+# ---- Python resumed from its memory snapshot ---------------------------------------------------------
+
+# Every golden scenario that means the same in the browser (the hostile ones test the CI sandbox, and
+# the upload refuses a file that is not UTF-8).
+BROWSER_SCENARIOS = sorted(p for p in SCENARIOS.iterdir() if p.is_dir() and not p.name.startswith(("hostile-", "not-utf8")))
+STORED_SNAPSHOTS = """async () => {
+  const cache = await caches.open("python-snapshots");
+  return Promise.all((await cache.keys()).map(async (request) => (await (await cache.match(request)).arrayBuffer()).byteLength));
+}"""
+
+
+def python_start(learner: Learner) -> str:
+    return learner.page.get_attribute(STATUS, "data-python-start")
+
+
+def wait_for_snapshot(learner: Learner) -> None:
+    """Until the page's worker has stored its snapshot of Python (one, of some megabytes)."""
+    for _ in range(100):
+        sizes = learner.page.evaluate(STORED_SNAPSHOTS)
+        if len(sizes) == 1 and sizes[0] > 1_000_000:
+            return
+        learner.page.wait_for_timeout(200)
+    raise AssertionError(f"no snapshot of Python was stored: {sizes}")
+
+
+def verdicts(learner: Learner) -> dict[str, dict]:
+    """Each browser scenario's results, as the page shows them."""
+    found = {}
+    for scenario in BROWSER_SCENARIOS:
+        learner.upload(scenario / "submission.py")
+        found[scenario.name] = learner.run_tests()
+    return found
+
+
+def test_later_pages_resume_python_from_its_snapshot_with_the_same_verdicts(learner):
+    learner.open_problem()
+    assert python_start(learner) == "fresh"
+    first = verdicts(learner)
+    wait_for_snapshot(learner)
+    learner.open_problem("smooth-labels")
+    assert python_start(learner) == "snapshot"
+    learner.open_problem()
+    assert python_start(learner) == "snapshot"
+    assert verdicts(learner) == first
+    # A restarted worker resumes from the snapshot too.
+    before = restarts(learner)
+    learner.upload(BROWSER_FILES / "fatal_error.py")
+    status, message = learner.run_tests()[LOOPING_TEST]
+    assert status == "error" and "Python crashed" in message
+    assert restarts(learner) == before + 1 and python_start(learner) == "snapshot"
+    for problem in sorted(p for p in PROBLEMS.iterdir() if (p / "solution.py").is_file()):
+        learner.open_problem(problem.name)
+        assert python_start(learner) == "snapshot"
+        learner.upload(problem / "solution.py")
+        assert {s for s, _ in learner.run_tests().values()} == {"pass"}, problem.name
+
+
+# Ways a stored snapshot can be unusable: not a snapshot at all, or one whose Pyodide build differs
+# (its header is intact, so only Pyodide's own check refuses it).
+SPOIL_SNAPSHOT = {
+    "garbage": "() => new Uint8Array(4096).fill(7)",
+    "another-build": "(bytes) => { bytes.fill(0, 16, 48); return bytes; }",
+}
+
+
+@pytest.mark.parametrize("spoiled", SPOIL_SNAPSHOT)
+def test_a_snapshot_that_cannot_be_restored_is_replaced_by_a_fresh_start(learner, spoiled):
+    learner.open_problem()
+    wait_for_snapshot(learner)
+    learner.page.evaluate("""async (spoil) => {
+      const cache = await caches.open("python-snapshots");
+      const [request] = await cache.keys();
+      const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
+      await cache.put(request, new Response(eval(spoil)(bytes)));
+    }""", SPOIL_SNAPSHOT[spoiled])
+    learner.page.reload()
+    learner.wait_ready()
+    assert python_start(learner) == "fresh" and learner.errors == []
+    learner.upload(FOLDER / "solution.py")
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    wait_for_snapshot(learner)  # the corrupt one replaced by a good one
+    learner.page.reload()
+    learner.wait_ready()
+    assert python_start(learner) == "snapshot"
+
+
 # ---- The service worker: isolation without headers, offline, updates --------------------------------
 
 def wait_for_offline_copy(learner: Learner) -> None:
@@ -237,7 +323,8 @@ def test_without_headers_the_service_worker_isolates_and_the_site_runs_offline(b
         learner.page.wait_for_selector('[data-testid="update"]', state="visible", timeout=60_000)
         learner.page.click('[data-testid="update"] button')
         learner.page.wait_for_selector('h1[data-build="second"]', timeout=30_000)
-        assert learner.page.evaluate("caches.keys()") == [f"exercise-kit-{version}"]
+        site_caches = [name for name in learner.page.evaluate("caches.keys()") if name.startswith("exercise-kit-")]
+        assert site_caches == [f"exercise-kit-{version}"]
         learner.wait_ready()
     finally:
         learner.close()

@@ -137,12 +137,29 @@ const SNAPSHOTS = "python-snapshots";
 const snapshotURL = (indexURL, key) => `${indexURL}python-snapshot-${key}.bin`;
 
 async function storedSnapshot(url) {
+  let bytes;
   try {
     const response = await (await caches.open(SNAPSHOTS)).match(url);
-    return response ? new Uint8Array(await response.arrayBuffer()) : null;
+    bytes = response && new Uint8Array(await response.arrayBuffer());
   } catch {
     return null; // no Cache Storage here (an insecure origin, some private modes)
   }
+  if (!bytes || wellFormed(bytes)) return bytes;
+  await forgetSnapshot(url);
+  return null;
+}
+
+// Pyodide checks a snapshot's build, but sizes Python's memory from it unchecked, and a size that
+// cannot be had leaves loadPyodide pending for ever. Its layout: a header of 32-bit words (a magic
+// number, where the memory starts, ...), then whole 64 KiB pages of memory.
+const SNAPSHOT_MAGIC = 1886286592;
+const WASM_PAGE = 65536;
+
+function wellFormed(bytes) {
+  if (bytes.byteLength < 64 || bytes.byteLength % 4) return false;
+  const [magic, memoryAt] = new Uint32Array(bytes.buffer, 0, 2);
+  const memory = bytes.byteLength - memoryAt;
+  return magic === SNAPSHOT_MAGIC && memoryAt % 16 === 0 && memory > 0 && memory % WASM_PAGE === 0;
 }
 
 // Any other build's snapshot goes: one per origin is enough, and a new build never uses an old one.
