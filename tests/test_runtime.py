@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ FOLDER = PROBLEMS / "label-smoothing"
 BROWSER_FILES = Path(__file__).parent / "browser"
 LOOPING_TEST = "Smoothing increases the loss of a confident, correct prediction"
 TIMEOUT = "did not finish within the time limit of 2 s (an infinite loop?)"
-LIMIT_S, GRACE_S, TESTS = 2.0, 1.5, 6
+TESTS = 6
 STATUS = '[data-testid="runtime-status"]'
 # Three boots (the first and two retries) that each fail late, at NumPy, on a busy machine.
 FAILED_BOOTS_MS = 120_000
@@ -71,14 +70,11 @@ def test_isolated_an_endless_loop_is_interrupted_each_test_at_its_limit(isolated
     learner.open_problem()
     assert learner.page.evaluate("self.crossOriginIsolated") is True
     learner.upload(BROWSER_FILES / "loops_forever.py")
-    started = time.monotonic()
     results = run_and_record(learner)
-    elapsed = time.monotonic() - started
     assert len(results) == TESTS and all(s == "error" and TIMEOUT in m for s, m in results.values())
-    # The interrupt's path: Python was never restarted, so each test costs its limit, not limit + grace
-    # + a new Python.
+    # The interrupt's path, whatever the machine's load: Python was never restarted, so each test cost
+    # its limit, not limit + grace + a new Python (`make bench-site` measures the time).
     assert restarts(learner) == 0
-    assert elapsed < TESTS * (LIMIT_S + GRACE_S), f"{elapsed:.1f} s for {TESTS} tests over the limit"
     learner.upload(FOLDER / "solution.py")
     assert {s for s, _ in learner.run_tests().values()} == {"pass"}
 

@@ -15,6 +15,8 @@
 
 export const LIMIT_SLACK_MS = 100;
 export const INTERRUPT_GRACE_MS = 1500;
+// Further graces for Python once it has taken an interrupt, before it is replaced all the same.
+export const UNWINDING_GRACES = 2;
 export const BOOT_RETRIES = 2;
 export const RETRY_DELAY_MS = 1000;
 // The worker reports download progress at least this often while it loads; silence means a stall.
@@ -233,7 +235,15 @@ export class Runtime {
     const fault = { kind: TIMEOUT, message: `did not finish within the time limit of ${seconds} s` };
     if (!this.interrupt) return this.replace(fault);
     Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
-    this.timer = this.timers.setTimeout(() => this.replace(fault), INTERRUPT_GRACE_MS);
+    this.timer = this.timers.setTimeout(() => this.afterGrace(fault, UNWINDING_GRACES), INTERRUPT_GRACE_MS);
+  }
+
+  // Python clears the flag when it takes the interrupt: it is then unwinding the learner's code (slowly
+  // on a starved machine) and gets more time. A flag still set means that the interrupt cannot land
+  // (code stuck in C or JavaScript), and code that swallows KeyboardInterrupt runs out of graces.
+  afterGrace(fault, graces) {
+    if (Atomics.load(this.interrupt, 0) !== 0 || graces === 0) return this.replace(fault);
+    this.timer = this.timers.setTimeout(() => this.afterGrace(fault, graces - 1), INTERRUPT_GRACE_MS);
   }
 
   clearTimer() {

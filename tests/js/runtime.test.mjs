@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  Runtime, RuntimeFailure, BOOT_RETRIES, INTERRUPT_GRACE_MS, LIMIT_SLACK_MS, RETRY_DELAY_MS, STALL_MS,
+  Runtime, RuntimeFailure, BOOT_RETRIES, INTERRUPT_GRACE_MS, LIMIT_SLACK_MS, RETRY_DELAY_MS, STALL_MS, UNWINDING_GRACES,
 } from "../../site/src/runtime.js";
 
 class FakeClock {
@@ -168,6 +168,35 @@ test("isolated: an interrupt that does not land restarts Python after the grace"
   assert.equal(workers.length, 2);
   ready();
   assert.deepEqual(worker().job.prior, [{ id: null, fault: "timeout", message: "did not finish within the time limit of 1 s" }]);
+});
+
+test("isolated: an interrupt taken but slow to unwind (a starved machine) gets more time, not a restart", () => {
+  const { runtime, worker, ready, clock, workers } = setUp();
+  ready();
+  runtime.grade("code");
+  const { runId } = worker().job;
+  worker().say({ type: "start", runId, data: { id: "a", time_limit: 1 } });
+  clock.advance(1000 + LIMIT_SLACK_MS);
+  Atomics.store(runtime.interrupt, 0, 0); // Python took the interrupt and is unwinding
+  clock.advance(INTERRUPT_GRACE_MS * UNWINDING_GRACES);
+  worker().say({ type: "done", runId, data: result("a", "error") });
+  clock.advance(INTERRUPT_GRACE_MS * 4);
+  assert.equal(workers.length, 1);
+  assert.equal(runtime.status().restarts, 0);
+});
+
+test("isolated: code that swallows the interrupt is replaced once the graces run out", () => {
+  const { runtime, worker, ready, clock, workers } = setUp();
+  ready();
+  runtime.grade("code");
+  worker().say({ type: "start", runId: worker().job.runId, data: { id: "a", time_limit: 1 } });
+  clock.advance(1000 + LIMIT_SLACK_MS);
+  Atomics.store(runtime.interrupt, 0, 0); // taken, and caught by a bare `except:` in a loop
+  clock.advance(INTERRUPT_GRACE_MS * (UNWINDING_GRACES + 1) - 1);
+  assert.equal(workers.length, 1);
+  clock.advance(1);
+  assert.equal(workers.length, 2);
+  assert.equal(runtime.status().restarts, 1);
 });
 
 test("results before a restart are handed to the new worker; a late message of the old one is ignored", () => {
