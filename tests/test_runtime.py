@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROBLEMS, SCENARIOS, Learner, serve
+from conftest import PROBLEMS, SCENARIOS, Learner, run_cli, serve
 from harness.publish import build
 
 pytestmark = pytest.mark.browser
@@ -141,6 +141,35 @@ def test_a_failed_download_is_named_with_a_retry_and_no_verdict(browser, base_ur
         assert len(learner.wait_results()) == TESTS  # the run that waited goes on
     finally:
         learner.errors.clear()  # the worker's failed import is reported as a page error in Chromium
+        learner.close()
+
+
+@pytest.fixture(scope="module")
+def impatient_url(tmp_path_factory):
+    """A site built to give up on a silent download after 2 s (`build --stall-timeout 2`)."""
+    out = tmp_path_factory.mktemp("impatient") / "_site"
+    done = run_cli("build", "--out", str(out), "--stall-timeout", "2", timeout=300)
+    assert done.returncode == 0, done.stderr
+    server = serve(out, isolated=True)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+def test_a_download_that_stalls_is_named_and_retry_recovers(browser, impatient_url):
+    learner = Learner(browser, impatient_url)
+    try:
+        stalled = []  # requests held for ever: the server never sends a byte
+        learner.context.route("**/pyodide.asm.wasm", lambda route: stalled.append(route))
+        learner.page.goto(f"{learner.base_url}label-smoothing/index.html")
+        learner.page.wait_for_selector(f'{STATUS}[data-state="error"]', timeout=FAILED_BOOTS_MS)
+        assert "could not download pyodide.asm.wasm (no data for 2 s)" in learner.page.locator(STATUS).inner_text()
+        assert len(stalled) == 3  # the first boot and its two retries, each abandoned
+        learner.context.unroute("**/pyodide.asm.wasm")
+        learner.page.click('[data-testid="retry"]')
+        learner.wait_ready()
+        learner.upload(FOLDER / "solution.py")
+        assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    finally:
         learner.close()
 
 

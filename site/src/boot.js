@@ -21,6 +21,7 @@ window.startWorker = function startWorker() {
     packages: config.packages.map((p) => (p.endsWith(".whl") ? absolute(p) : p)),
     bundleURL: absolute(config.bundleURL),
     snapshotKey: config.snapshotKey,
+    stallSeconds: config.stallSeconds,
     interrupt,
   });
   return { worker, interrupt, missed };

@@ -126,6 +126,7 @@ function showStatus({ state, text, fraction, restarts, start }) {
 
 let everReady = false;
 const runtime = new Runtime({
+  downloadStallSeconds: config.stallSeconds,
   spawn: () => {
     const early = window.earlyWorker; // started by boot.js in <head>
     window.earlyWorker = null;

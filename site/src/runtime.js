@@ -19,8 +19,10 @@ export const INTERRUPT_GRACE_MS = 1500;
 export const UNWINDING_GRACES = 2;
 export const BOOT_RETRIES = 2;
 export const RETRY_DELAY_MS = 1000;
-// The worker reports download progress at least this often while it loads; silence means a stall.
-export const STALL_MS = 30_000;
+// The worker gives up on a download that receives nothing for the site's stall timeout (`build
+// --stall-timeout`) and says so; silence for this much longer means the worker itself is stuck.
+export const DOWNLOAD_STALL_S = 20;
+export const STALL_MARGIN_MS = 10_000;
 // Restarts in a row without a step of the job finishing before the job is abandoned as our fault.
 export const FUTILE_RESTARTS = 2;
 
@@ -35,9 +37,11 @@ export class Runtime {
    * @param spawn    () => ({worker, interrupt: Int32Array | null, missed?: messages already received})
    * @param onStatus called with status() whenever it changes
    * @param timers   {setTimeout, clearTimeout}; tests pass a fake clock
+   * @param downloadStallSeconds the worker's own stall timeout
    */
-  constructor({ spawn, onStatus = () => {}, timers = globalThis }) {
+  constructor({ spawn, onStatus = () => {}, timers = globalThis, downloadStallSeconds = DOWNLOAD_STALL_S }) {
     this.spawn = spawn;
+    this.stallMs = downloadStallSeconds * 1000 + STALL_MARGIN_MS;
     this.onStatus = onStatus;
     this.timers = timers;
     this.job = null;
@@ -256,7 +260,7 @@ export class Runtime {
     const worker = this.worker;
     this.watchdog = this.timers.setTimeout(() => {
       if (this.worker === worker && !this.booted) this.bootFailed("the download stalled");
-    }, STALL_MS);
+    }, this.stallMs);
   }
 
   clearWatchdog() {

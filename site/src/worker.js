@@ -1,7 +1,7 @@
 // Runs Pyodide and the harness off the page's thread. Learner code lives here, never on the page.
 // Its lifecycle (timers, interrupt, restarts, retries) is site/src/runtime.js's, on the page.
 //
-// page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, interrupt?: Int32Array on a SharedArrayBuffer}
+// page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt?: Int32Array on a SharedArrayBuffer}
 //                 {type: "grade", runId, source, prior}   prior: results and faults from before a restart
 //                 {type: "evaluate", runId, source, code} the "Try it" console, never graded
 // worker -> page  {type: "progress", text, fraction}
@@ -15,8 +15,9 @@ let browser;
 let interrupt;
 let booted;
 
-// A download that receives nothing for this long is abandoned, and named in the message.
-const STALL_MS = 20_000;
+// A download that receives nothing for this long is abandoned, and named in the message (the site's
+// `build --stall-timeout`, sent with "init").
+let stallMs = 20_000;
 const PROGRESS_EVERY_MS = 250;
 const MB = 1024 * 1024;
 
@@ -70,9 +71,9 @@ async function watchedFetch(input, init = {}) {
   let stalled;
   const watch = () => {
     clearTimeout(stalled);
-    stalled = setTimeout(() => controller.abort(), STALL_MS);
+    stalled = setTimeout(() => controller.abort(), stallMs);
   };
-  const why = (what) => (controller.signal.aborted ? `no data for ${STALL_MS / 1000} s` : what);
+  const why = (what) => (controller.signal.aborted ? `no data for ${stallMs / 1000} s` : what);
   watch();
   let response;
   try {
@@ -201,7 +202,8 @@ async function prefetchWheels(indexURL, lock, packages) {
 
 // ---- Boot -------------------------------------------------------------------------------------------
 
-async function boot({ indexURL, packages, bundleURL, snapshotKey, interrupt: buffer }) {
+async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt: buffer }) {
+  stallMs = stallSeconds * 1000;
   stage("Downloading Python", 0);
   // The big files start now, not after pyodide.mjs has been imported and has read its lock file.
   ["pyodide.asm.wasm", "python_stdlib.zip"].forEach((name) => prefetch(indexURL + name));
