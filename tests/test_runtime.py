@@ -220,6 +220,41 @@ def test_back_and_forward_keep_python_and_the_results(browser, base_url):
         with_cache.close()
 
 
+def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolated_url):
+    learner = Learner(browser, unisolated_url)  # service workers blocked, as in some private modes
+    try:
+        loads = count_loads(learner)
+        learner.open_problem()
+        learner.page.wait_for_timeout(1000)  # time enough for a reload that must not come
+        assert len(loads) == 1 and learner.page.evaluate("self.crossOriginIsolated") is False
+    finally:
+        learner.close()
+
+
+def test_a_browser_the_service_worker_cannot_isolate_reloads_once_not_again(browser, built_site, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    sw = site / "sw.js"  # as if the browser ignored the headers it adds
+    sw.write_text(sw.read_text().replace('headers.set("Cross-Origin-Embedder-Policy", "require-corp");', ""))
+    server = serve(site, isolated=False)
+    learner = Learner(browser, f"http://127.0.0.1:{server.server_port}/", service_workers="allow")
+    try:
+        loads = count_loads(learner)
+        learner.open_problem()
+        learner.page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+        learner.wait_ready()
+        learner.open_problem()  # the next page
+        learner.page.wait_for_timeout(1000)
+        assert len(loads) == 3, loads  # one reload in all, however many pages
+        assert learner.page.evaluate("self.crossOriginIsolated") is False
+        learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
+        status, message = learner.run_tests()[LOOPING_TEST]
+        assert status == "error" and TIMEOUT in message and restarts(learner) == 1
+    finally:
+        learner.close()
+        server.shutdown()
+
+
 # ---- Python resumed from its memory snapshot ---------------------------------------------------------
 
 # Every golden scenario that means the same in the browser (the hostile ones test the CI sandbox, and
@@ -285,32 +320,38 @@ SPOIL_SNAPSHOT = {
 }
 
 
-@pytest.mark.parametrize("spoiled", SPOIL_SNAPSHOT)
-def test_a_snapshot_that_cannot_be_restored_is_replaced_by_a_fresh_start(learner, spoiled):
+def test_a_snapshot_that_cannot_be_restored_is_replaced_by_a_fresh_start(learner):
     learner.open_problem()
     wait_for_snapshot(learner)
-    learner.page.evaluate("""async (spoil) => {
-      const cache = await caches.open("python-snapshots");
-      const [request] = await cache.keys();
-      const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
-      await cache.put(request, new Response(eval(spoil)(bytes)));
-    }""", SPOIL_SNAPSHOT[spoiled])
-    learner.page.reload()
-    learner.wait_ready()
-    assert python_start(learner) == "fresh" and learner.errors == []
-    learner.upload(FOLDER / "solution.py")
-    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
-    wait_for_snapshot(learner)  # the corrupt one replaced by a good one
+    for spoil in SPOIL_SNAPSHOT.values():
+        learner.page.evaluate("""async (spoil) => {
+          const cache = await caches.open("python-snapshots");
+          const [request] = await cache.keys();
+          const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
+          await cache.put(request, new Response(eval(spoil)(bytes)));
+        }""", spoil)
+        learner.page.reload()
+        learner.wait_ready()
+        assert python_start(learner) == "fresh" and learner.errors == [], spoil
+        wait_for_snapshot(learner)  # the spoilt one replaced by a good one
     learner.page.reload()
     learner.wait_ready()
     assert python_start(learner) == "snapshot"
+    learner.upload(FOLDER / "solution.py")
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
 
 
 # ---- The service worker: isolation without headers, offline, updates --------------------------------
 
 def wait_for_offline_copy(learner: Learner) -> None:
-    learner.page.evaluate("navigator.serviceWorker.ready")
-    learner.page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+    learner.page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=60_000)
+
+
+def count_loads(learner: Learner) -> list[str]:
+    """The URL of each document the learner's page loads from now on (reloads included)."""
+    loads = []
+    learner.page.on("load", lambda page: loads.append(page.url))
+    return loads
 
 
 def test_without_headers_the_service_worker_isolates_and_the_site_runs_offline(browser, built_site, tmp_path):
@@ -319,14 +360,19 @@ def test_without_headers_the_service_worker_isolates_and_the_site_runs_offline(b
     server = serve(site, isolated=False)
     learner = Learner(browser, f"http://127.0.0.1:{server.server_port}/", service_workers="allow")
     try:
+        loads = count_loads(learner)
+        # The first page: the service worker takes control, the page reloads itself once, isolated.
         learner.open_problem()
-        assert learner.page.evaluate("self.crossOriginIsolated") is False
+        learner.page.wait_for_function("self.crossOriginIsolated", timeout=60_000)
+        learner.wait_ready()
         wait_for_offline_copy(learner)
+        assert len(loads) == 2, loads
         served = len(server.served)
-        # The next page is isolated by the service worker and downloads nothing.
+        # The next pages are isolated at once, load once, and download nothing.
         learner.open_problem("smooth-labels")
         assert learner.page.evaluate("self.crossOriginIsolated") is True
         learner.open_problem()
+        assert len(loads) == 4, loads
         assert server.served[served:] == [("/sw.js", 304)] * len(server.served[served:])
         learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
         status, message = learner.run_tests()[LOOPING_TEST]

@@ -10,7 +10,7 @@ import { mountConsole } from "./console.js";
 import { callBlock, diffTable, faultMarks, faultsOf, frameList, markFaults, revealLine } from "./feedback.js";
 import { hintsShown, isSolved, markSolved, progressText, rememberHints } from "./progress.js";
 import { Runtime, RuntimeFailure } from "./runtime.js";
-import { registerServiceWorker } from "./offline.js";
+import { isolateByReloading, registerServiceWorker } from "./offline.js";
 
 const config = JSON.parse(document.getElementById("problem-config").textContent);
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
@@ -124,6 +124,7 @@ function showStatus({ state, text, fraction, restarts, start }) {
   runButton.disabled = state === "running";
 }
 
+isolateByReloading();
 let everReady = false;
 const runtime = new Runtime({
   downloadStallSeconds: config.stallSeconds,
