@@ -115,7 +115,7 @@ def upload(page, path: Path) -> None:
 
 
 def wait_for_offline_copy(page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=300_000)
+    page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=300_000)
 
 
 class Bench:
