@@ -231,28 +231,34 @@ def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolat
         learner.close()
 
 
-def test_a_browser_the_service_worker_cannot_isolate_reloads_once_not_again(browser, built_site, tmp_path):
+@pytest.fixture
+def headerless(browser, built_site, tmp_path):
+    """(site, server, learner): a copy of the site served without COOP/COEP, and a learner whose browser
+    allows service workers; a test may edit the copy before the learner's first page."""
     site = tmp_path / "site"
     shutil.copytree(built_site, site)
-    sw = site / "sw.js"  # as if the browser ignored the headers it adds
-    sw.write_text(sw.read_text().replace('headers.set("Cross-Origin-Embedder-Policy", "require-corp");', ""))
     server = serve(site, isolated=False)
     learner = Learner(browser, f"http://127.0.0.1:{server.server_port}/", service_workers="allow")
-    try:
-        loads = count_loads(learner)
-        learner.open_problem()
-        learner.page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
-        learner.wait_ready()
-        learner.open_problem()  # the next page
-        learner.page.wait_for_timeout(1000)
-        assert len(loads) == 3, loads  # one reload in all, however many pages
-        assert learner.page.evaluate("self.crossOriginIsolated") is False
-        learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
-        status, message = learner.run_tests()[LOOPING_TEST]
-        assert status == "error" and TIMEOUT in message and restarts(learner) == 1
-    finally:
-        learner.close()
-        server.shutdown()
+    yield site, server, learner
+    learner.close()
+    server.shutdown()
+
+
+def test_a_browser_the_service_worker_cannot_isolate_reloads_once_not_again(headerless):
+    site, _, learner = headerless
+    sw = site / "sw.js"  # as if the browser ignored the headers it adds
+    sw.write_text(sw.read_text().replace('headers.set("Cross-Origin-Embedder-Policy", "require-corp");', ""))
+    loads = count_loads(learner)
+    learner.open_problem()
+    learner.page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+    learner.wait_ready()
+    learner.open_problem()  # the next page
+    learner.page.wait_for_timeout(1000)
+    assert len(loads) == 3, loads  # one reload in all, however many pages
+    assert learner.page.evaluate("self.crossOriginIsolated") is False
+    learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
+    status, message = learner.run_tests()[LOOPING_TEST]
+    assert status == "error" and TIMEOUT in message and restarts(learner) == 1
 
 
 # ---- Python resumed from its memory snapshot ---------------------------------------------------------
@@ -354,49 +360,42 @@ def count_loads(learner: Learner) -> list[str]:
     return loads
 
 
-def test_without_headers_the_service_worker_isolates_and_the_site_runs_offline(browser, built_site, tmp_path):
-    site = tmp_path / "site"
-    shutil.copytree(built_site, site)
-    server = serve(site, isolated=False)
-    learner = Learner(browser, f"http://127.0.0.1:{server.server_port}/", service_workers="allow")
-    try:
-        loads = count_loads(learner)
-        # The first page: the service worker takes control, the page reloads itself once, isolated.
-        learner.open_problem()
-        learner.page.wait_for_function("self.crossOriginIsolated", timeout=60_000)
-        learner.wait_ready()
-        wait_for_offline_copy(learner)
-        assert len(loads) == 2, loads
-        served = len(server.served)
-        # The next pages are isolated at once, load once, and download nothing.
-        learner.open_problem("smooth-labels")
-        assert learner.page.evaluate("self.crossOriginIsolated") is True
-        learner.open_problem()
-        assert len(loads) == 4, loads
-        assert server.served[served:] == [("/sw.js", 304)] * len(server.served[served:])
-        learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
-        status, message = learner.run_tests()[LOOPING_TEST]
-        assert status == "error" and TIMEOUT in message and restarts(learner) == 0
-        # Offline: the reload shows the problem and runs its tests.
-        learner.context.set_offline(True)
-        learner.upload(FOLDER / "solution.py")
-        learner.page.reload()
-        learner.wait_ready()
-        assert "Label-smoothing" in learner.page.title()
-        assert {s for s, _ in learner.run_tests().values()} == {"pass"}
-        learner.context.set_offline(False)
+def test_without_headers_the_service_worker_isolates_and_the_site_runs_offline(headerless):
+    site, server, learner = headerless
+    loads = count_loads(learner)
+    # The first page: the service worker takes control, the page reloads itself once, isolated.
+    learner.open_problem()
+    learner.page.wait_for_function("self.crossOriginIsolated", timeout=60_000)
+    learner.wait_ready()
+    wait_for_offline_copy(learner)
+    assert len(loads) == 2, loads
+    served = len(server.served)
+    # The next pages are isolated at once, load once, and download nothing.
+    learner.open_problem("smooth-labels")
+    assert learner.page.evaluate("self.crossOriginIsolated") is True
+    learner.open_problem()
+    assert len(loads) == 4, loads
+    assert server.served[served:] == [("/sw.js", 304)] * len(server.served[served:])
+    learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
+    status, message = learner.run_tests()[LOOPING_TEST]
+    assert status == "error" and TIMEOUT in message and restarts(learner) == 0
+    # Offline: the reload shows the problem and runs its tests.
+    learner.context.set_offline(True)
+    learner.upload(FOLDER / "solution.py")
+    learner.page.reload()
+    learner.wait_ready()
+    assert "Label-smoothing" in learner.page.title()
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    learner.context.set_offline(False)
 
-        # A new build: offered once installed; taking it swaps the whole cache, never a mix.
-        page = site / "label-smoothing" / "index.html"
-        page.write_text(page.read_text().replace("<h1 ", "<h1 data-build=\"second\" "))
-        version = build.write_service_worker(site)
-        learner.page.reload()
-        learner.page.wait_for_selector('[data-testid="update"]', state="visible", timeout=60_000)
-        learner.page.click('[data-testid="update"] button')
-        learner.page.wait_for_selector('h1[data-build="second"]', timeout=30_000)
-        site_caches = [name for name in learner.page.evaluate("caches.keys()") if name.startswith("exercise-kit-")]
-        assert site_caches == [f"exercise-kit-{version}"]
-        learner.wait_ready()
-    finally:
-        learner.close()
-        server.shutdown()
+    # A new build: offered once installed; taking it swaps the whole cache, never a mix.
+    page = site / "label-smoothing" / "index.html"
+    page.write_text(page.read_text().replace("<h1 ", "<h1 data-build=\"second\" "))
+    version = build.write_service_worker(site)
+    learner.page.reload()
+    learner.page.wait_for_selector('[data-testid="update"]', state="visible", timeout=60_000)
+    learner.page.click('[data-testid="update"] button')
+    learner.page.wait_for_selector('h1[data-build="second"]', timeout=30_000)
+    site_caches = [name for name in learner.page.evaluate("caches.keys()") if name.startswith("exercise-kit-")]
+    assert site_caches == [f"exercise-kit-{version}"]
+    learner.wait_ready()

@@ -4,6 +4,7 @@
 // page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt?: Int32Array on a SharedArrayBuffer}
 //                 {type: "grade", runId, source, prior}   prior: results and faults from before a restart
 //                 {type: "evaluate", runId, source, code} the "Try it" console, never graded
+// worker -> its own worker  {type: "snapshot", indexURL, snapshotKey}   makes the snapshot, then closes
 // worker -> page  {type: "progress", text, fraction}
 //                 {type: "ready", python, start: "snapshot" | "fresh"}
 //                 {type: "start" | "done", runId, data}   a timed step starting / a test's result
@@ -128,11 +129,11 @@ function prefetch(url, init) {
 }
 
 // ---- A memory snapshot of Python just started ---------------------------------------------------------
-// Python's own start-up (about a third of a second of CPU) is done once per build and browser: the
-// first page snapshots the interpreter's memory before any package is loaded (a snapshot holding
-// NumPy's compiled libraries could not be restored), keeps it in Cache Storage under the build's
-// runtime version, and every later page, and every restarted worker, resumes from it. A snapshot that
-// cannot be restored is deleted, and Python starts as usual.
+// Python's own start-up is done once per build and browser: once the first page's Python is ready, a
+// worker of its own starts Python again and snapshots its memory before any package is loaded (a
+// snapshot holding NumPy's compiled libraries could not be restored), into Cache Storage under the
+// build's runtime version; every later page, and every restarted worker, resumes from it. A snapshot
+// that cannot be restored is deleted, and Python starts as usual.
 
 const SNAPSHOTS = "python-snapshots";
 const snapshotURL = (indexURL, key) => `${indexURL}python-snapshot-${key}.bin`;
@@ -183,20 +184,20 @@ async function forgetSnapshot(url) {
   }
 }
 
-// The wheels `packages` needs, as Pyodide will ask for them (with their checksums), fetched now.
-async function prefetchWheels(indexURL, lock, packages) {
-  const { packages: entries } = await lock;
-  const wanted = new Set();
-  const want = (name) => {
-    if (wanted.has(name) || !entries[name]) return;
-    wanted.add(name);
-    entries[name].depends.forEach(want);
-  };
-  packages.forEach((name) => (name.includes("/") ? prefetch(name) : want(name)));
-  for (const name of wanted) {
-    const { file_name: file, sha256 } = entries[name];
-    const digest = btoa(String.fromCharCode(...sha256.match(/../g).map((hex) => parseInt(hex, 16))));
-    prefetch(new URL(file, indexURL).href, { integrity: `sha256-${digest}` });
+// Made in a worker of its own, which a worker whose Python started fresh starts once it is ready: the
+// page never waits for it.
+function snapshotInTheBackground(indexURL, snapshotKey) {
+  const maker = new Worker(self.location.href, { type: "module" });
+  maker.postMessage({ type: "snapshot", indexURL, snapshotKey });
+}
+
+async function makeSnapshot({ indexURL, snapshotKey }) {
+  try {
+    const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
+    const python = await loadPyodide({ indexURL, _makeSnapshot: true });
+    await storeSnapshot(snapshotURL(indexURL, snapshotKey), python.makeMemorySnapshot());
+  } finally {
+    self.close();
   }
 }
 
@@ -232,12 +233,6 @@ async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, 
       await forgetSnapshot(snapshotAt);
     }
   }
-  if (!pyodide && snapshotKey && self.caches) {
-    prefetchWheels(indexURL, lock, packages).catch(() => {}); // a failure is reported by the download
-    pyodide = await loadPyodide({ ...options, packages: [], _makeSnapshot: true });
-    storeSnapshot(snapshotAt, pyodide.makeMemorySnapshot());
-    await pyodide.loadPackage(packages, { messageCallback: () => {} });
-  }
   pyodide ??= await loadPyodide(options);
   stage("Preparing the tests", 0.9);
   interrupt = buffer ?? null;
@@ -245,6 +240,7 @@ async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, 
   browser = pyodide.pyimport("harness.browser");
   browser.prepare(await bundle);
   postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]"), start });
+  if (start === "fresh" && snapshotKey && self.caches) snapshotInTheBackground(indexURL, snapshotKey);
 }
 
 function eventsOf(runId) {
@@ -273,6 +269,8 @@ self.onmessage = async ({ data }) => {
     if (data.type === "init") {
       booted = boot(data);
       await booted;
+    } else if (data.type === "snapshot") {
+      await makeSnapshot(data);
     } else if (Object.hasOwn(jobs, data.type)) {
       await booted;
       jobs[data.type](data);
