@@ -198,18 +198,18 @@ class Bench:
             second = time_to_ready(context, f"{self.base}{SECOND_PROBLEM}/index.html", conditions)
             return first, second
 
-    def endless_loop(self, conditions: dict | None) -> tuple[float, int]:
-        """Click -> all results for a submission that loops in every test; (ms, tests)."""
+    def endless_loop(self, conditions: dict | None) -> tuple[float, int, int]:
+        """Click -> all results for a submission that loops in every test; (ms, tests, Python restarts)."""
         with self.fresh() as context:
             page = context.new_page()
             time_to_ready(context, self.base + self.pages["kit"], conditions, page=page)
+            if not page.evaluate("self.crossOriginIsolated"):
+                raise SystemExit("bench-site: the page is not cross-origin isolated")
             wait_for_snapshot(page)
             upload(page, LOOPS_FOREVER)
             ms = page.evaluate(CLICK_TO_RESULTS)
             tests = page.locator('[data-testid="test-result"]').count()
-            if page.get_attribute('[data-testid="runtime-status"]', "data-restarts") != "0":
-                raise SystemExit("bench-site: Python was restarted: the page is not cross-origin isolated")
-            return ms, tests
+            return ms, tests, int(page.get_attribute('[data-testid="runtime-status"]', "data-restarts"))
 
     def click_to_results(self, runs: int) -> list[float]:
         """Click -> all results for the reference solution, warm, ms per run."""
@@ -272,9 +272,10 @@ def main() -> int:
                     first, second = bench.second_page(conditions)
                     print(f"{'second problem page of a visit' + network:38} {second:7.0f} ms, "
                           f"{second / first:.2f}x the first page ({first:.0f} ms); goal well under 0.5x", flush=True)
-                    loop, tests = bench.endless_loop(conditions)
+                    loop, tests, restarts = bench.endless_loop(conditions)
                     print(f"{'endless loop, click -> all results' + network:38} {loop:7.0f} ms for {tests} tests over "
-                          f"a 2 s limit; goal <= {tests * 2000 + 1000} ms", flush=True)
+                          f"a 2 s limit, {restarts} restarts of Python; goal <= {tests * 2000 + 1000} ms, none",
+                          flush=True)
                 clicks = bench.click_to_results(max(args.runs, 9))
                 print(f"{'click -> all results, reference':38} median {statistics.median(clicks):5.0f} ms, "
                       f"worst {max(clicks):.0f} ms; goal <= 60 ms, worst <= 150 ms", flush=True)
