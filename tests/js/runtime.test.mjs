@@ -92,6 +92,17 @@ test("loading -> ready -> running -> ready", async () => {
   assert.equal(state(), "ready");
 });
 
+test("the status says how Python started: resumed from its snapshot, or fresh", () => {
+  const { runtime, worker, workers } = setUp();
+  assert.equal(runtime.status().start, null);
+  worker().say({ type: "ready", python: "3.13.2", start: "snapshot" });
+  assert.equal(runtime.status().start, "snapshot");
+  worker().say({ type: "fatal", message: "boom" }); // a crash: the new worker starts fresh
+  assert.equal(runtime.status().start, null);
+  workers.at(-1).say({ type: "ready", python: "3.13.2", start: "fresh" });
+  assert.equal(runtime.status().start, "fresh");
+});
+
 test("the messages the early worker sent before the page took it over are replayed", () => {
   const { state } = setUp({ missed: [{ type: "progress", text: "x", fraction: 0.5 }, { type: "ready", python: "3.13" }] });
   assert.equal(state(), "ready");
