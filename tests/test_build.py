@@ -147,3 +147,20 @@ def test_hosts_get_isolation_headers_and_numpy_is_compiled(built_site):
     assert "numpy/__init__.pyc" in names and "numpy/__init__.py" not in names
     lock = json.loads((built_site / "pyodide" / "pyodide-lock.json").read_text())
     assert lock["packages"]["numpy"]["sha256"] == runtime.sha256(numpy)
+
+
+def test_pages_resume_python_only_from_a_snapshot_of_the_same_runtime(tmp_path):
+    pyodide = tmp_path / "pyodide"
+    pyodide.mkdir()
+    (pyodide / "pyodide.asm.wasm").write_bytes(b"one")
+    first = site_build.runtime_version(pyodide)
+    assert site_build.runtime_version(pyodide) == first
+    (pyodide / "pyodide.asm.wasm").write_bytes(b"two")
+    assert site_build.runtime_version(pyodide) != first
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "nan", "soon"])
+def test_a_stall_timeout_that_is_not_a_positive_number_of_seconds_is_refused(tmp_path, seconds):
+    done = run_cli("build", "--out", str(tmp_path / "out"), "--stall-timeout", seconds)
+    assert done.returncode == 2 and "is not a number of seconds between 0 and 3600" in done.stderr
+    assert not (tmp_path / "out").exists()

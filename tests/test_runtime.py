@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import PROBLEMS, SCENARIOS, Learner, serve
+from conftest import PROBLEMS, SCENARIOS, Learner, run_cli, serve
 from harness.publish import build
 
 pytestmark = pytest.mark.browser
@@ -17,7 +16,7 @@ FOLDER = PROBLEMS / "label-smoothing"
 BROWSER_FILES = Path(__file__).parent / "browser"
 LOOPING_TEST = "Smoothing increases the loss of a confident, correct prediction"
 TIMEOUT = "did not finish within the time limit of 2 s (an infinite loop?)"
-LIMIT_S, GRACE_S, TESTS = 2.0, 1.5, 6
+TESTS = 6
 STATUS = '[data-testid="runtime-status"]'
 # Three boots (the first and two retries) that each fail late, at NumPy, on a busy machine.
 FAILED_BOOTS_MS = 120_000
@@ -71,14 +70,11 @@ def test_isolated_an_endless_loop_is_interrupted_each_test_at_its_limit(isolated
     learner.open_problem()
     assert learner.page.evaluate("self.crossOriginIsolated") is True
     learner.upload(BROWSER_FILES / "loops_forever.py")
-    started = time.monotonic()
     results = run_and_record(learner)
-    elapsed = time.monotonic() - started
     assert len(results) == TESTS and all(s == "error" and TIMEOUT in m for s, m in results.values())
-    # The interrupt's path: Python was never restarted, so each test costs its limit, not limit + grace
-    # + a new Python.
+    # The interrupt's path, whatever the machine's load: Python was never restarted, so each test cost
+    # its limit, not limit + grace + a new Python (`make bench-site` measures the time).
     assert restarts(learner) == 0
-    assert elapsed < TESTS * (LIMIT_S + GRACE_S), f"{elapsed:.1f} s for {TESTS} tests over the limit"
     learner.upload(FOLDER / "solution.py")
     assert {s for s, _ in learner.run_tests().values()} == {"pass"}
 
@@ -153,6 +149,35 @@ def test_a_failed_download_is_named_with_a_retry_and_no_verdict(browser, base_ur
         learner.close()
 
 
+@pytest.fixture(scope="module")
+def impatient_url(tmp_path_factory):
+    """A site built to give up on a silent download after 2 s (`build --stall-timeout 2`)."""
+    out = tmp_path_factory.mktemp("impatient") / "_site"
+    done = run_cli("build", "--out", str(out), "--stall-timeout", "2", timeout=300)
+    assert done.returncode == 0, done.stderr
+    server = serve(out, isolated=True)
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+def test_a_download_that_stalls_is_named_and_retry_recovers(browser, impatient_url):
+    learner = Learner(browser, impatient_url)
+    try:
+        stalled = []  # requests held for ever: the server never sends a byte
+        learner.context.route("**/pyodide.asm.wasm", lambda route: stalled.append(route))
+        learner.page.goto(f"{learner.base_url}label-smoothing/index.html")
+        learner.page.wait_for_selector(f'{STATUS}[data-state="error"]', timeout=FAILED_BOOTS_MS)
+        assert "could not download pyodide.asm.wasm (no data for 2 s)" in learner.page.locator(STATUS).inner_text()
+        assert len(stalled) == 3  # the first boot and its two retries, each abandoned
+        learner.context.unroute("**/pyodide.asm.wasm")
+        learner.page.click('[data-testid="retry"]')
+        learner.wait_ready()
+        learner.upload(FOLDER / "solution.py")
+        assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    finally:
+        learner.close()
+
+
 def test_a_draft_is_saved_when_the_page_goes_away(learner):
     learner.open_problem()
     learner.page.locator(".cm-content").click()
@@ -200,50 +225,182 @@ def test_back_and_forward_keep_python_and_the_results(browser, base_url):
         with_cache.close()
 
 
-# ---- The service worker: isolation without headers, offline, updates --------------------------------
+def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolated_url):
+    learner = Learner(browser, unisolated_url)  # service workers blocked, as in some private modes
+    try:
+        loads = count_loads(learner)
+        learner.open_problem()
+        learner.page.wait_for_timeout(1000)  # time enough for a reload that must not come
+        assert len(loads) == 1 and learner.page.evaluate("self.crossOriginIsolated") is False
+    finally:
+        learner.close()
 
-def wait_for_offline_copy(learner: Learner) -> None:
-    learner.page.evaluate("navigator.serviceWorker.ready")
-    learner.page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
 
-
-def test_without_headers_the_service_worker_isolates_and_the_site_runs_offline(browser, built_site, tmp_path):
+@pytest.fixture
+def headerless(browser, built_site, tmp_path):
+    """(site, server, learner): a copy of the site served without COOP/COEP, and a learner whose browser
+    allows service workers; a test may edit the copy before the learner's first page."""
     site = tmp_path / "site"
     shutil.copytree(built_site, site)
     server = serve(site, isolated=False)
     learner = Learner(browser, f"http://127.0.0.1:{server.server_port}/", service_workers="allow")
-    try:
-        learner.open_problem()
-        assert learner.page.evaluate("self.crossOriginIsolated") is False
-        wait_for_offline_copy(learner)
-        served = len(server.served)
-        # The next page is isolated by the service worker and downloads nothing.
-        learner.open_problem("smooth-labels")
-        assert learner.page.evaluate("self.crossOriginIsolated") is True
-        learner.open_problem()
-        assert server.served[served:] == [("/sw.js", 304)] * len(server.served[served:])
-        learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
-        status, message = learner.run_tests()[LOOPING_TEST]
-        assert status == "error" and TIMEOUT in message and restarts(learner) == 0
-        # Offline: the reload shows the problem and runs its tests.
-        learner.context.set_offline(True)
-        learner.upload(FOLDER / "solution.py")
-        learner.page.reload()
-        learner.wait_ready()
-        assert "Label-smoothing" in learner.page.title()
-        assert {s for s, _ in learner.run_tests().values()} == {"pass"}
-        learner.context.set_offline(False)
+    yield site, server, learner
+    learner.close()
+    server.shutdown()
 
-        # A new build: offered once installed; taking it swaps the whole cache, never a mix.
-        page = site / "label-smoothing" / "index.html"
-        page.write_text(page.read_text().replace("<h1 ", "<h1 data-build=\"second\" "))
-        version = build.write_service_worker(site)
+
+def test_a_browser_the_service_worker_cannot_isolate_reloads_once_not_again(headerless):
+    site, _, learner = headerless
+    sw = site / "sw.js"  # as if the browser ignored the headers it adds
+    sw.write_text(sw.read_text().replace('headers.set("Cross-Origin-Embedder-Policy", "require-corp");', ""))
+    loads = count_loads(learner)
+    learner.open_problem()
+    learner.page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=60_000)
+    learner.wait_ready()
+    learner.open_problem()  # the next page
+    learner.page.wait_for_timeout(1000)
+    assert len(loads) == 3, loads  # one reload in all, however many pages
+    assert learner.page.evaluate("self.crossOriginIsolated") is False
+    learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
+    status, message = learner.run_tests()[LOOPING_TEST]
+    assert status == "error" and TIMEOUT in message and restarts(learner) == 1
+
+
+# ---- Python resumed from its memory snapshot ---------------------------------------------------------
+
+# Every golden scenario that means the same in the browser (the hostile ones test the CI sandbox, and
+# the upload refuses a file that is not UTF-8).
+BROWSER_SCENARIOS = sorted(p for p in SCENARIOS.iterdir() if p.is_dir() and not p.name.startswith(("hostile-", "not-utf8")))
+STORED_SNAPSHOTS = """async () => {
+  const cache = await caches.open("python-snapshots");
+  return Promise.all((await cache.keys()).map(async (request) => (await (await cache.match(request)).arrayBuffer()).byteLength));
+}"""
+
+
+def python_start(learner: Learner) -> str:
+    return learner.page.get_attribute(STATUS, "data-python-start")
+
+
+def wait_for_snapshot(learner: Learner) -> None:
+    """Until the page's worker has stored its snapshot of Python (one, of some megabytes)."""
+    for _ in range(100):
+        sizes = learner.page.evaluate(STORED_SNAPSHOTS)
+        if len(sizes) == 1 and sizes[0] > 1_000_000:
+            return
+        learner.page.wait_for_timeout(200)
+    raise AssertionError(f"no snapshot of Python was stored: {sizes}")
+
+
+def verdicts(learner: Learner) -> dict[str, dict]:
+    """Each browser scenario's results, as the page shows them."""
+    found = {}
+    for scenario in BROWSER_SCENARIOS:
+        learner.upload(scenario / "submission.py")
+        found[scenario.name] = learner.run_tests()
+    return found
+
+
+def test_later_pages_resume_python_from_its_snapshot_with_the_same_verdicts(learner):
+    learner.open_problem()
+    assert python_start(learner) == "fresh"
+    first = verdicts(learner)
+    wait_for_snapshot(learner)
+    learner.open_problem("smooth-labels")
+    assert python_start(learner) == "snapshot"
+    learner.open_problem()
+    assert python_start(learner) == "snapshot"
+    assert verdicts(learner) == first
+    # A restarted worker resumes from the snapshot too.
+    before = restarts(learner)
+    learner.upload(BROWSER_FILES / "fatal_error.py")
+    status, message = learner.run_tests()[LOOPING_TEST]
+    assert status == "error" and "Python crashed" in message
+    assert restarts(learner) == before + 1 and python_start(learner) == "snapshot"
+    for problem in sorted(p for p in PROBLEMS.iterdir() if (p / "solution.py").is_file()):
+        learner.open_problem(problem.name)
+        assert python_start(learner) == "snapshot"
+        learner.upload(problem / "solution.py")
+        assert {s for s, _ in learner.run_tests().values()} == {"pass"}, problem.name
+
+
+# Ways a stored snapshot can be unusable: not a snapshot at all, or one whose Pyodide build differs
+# (its header is intact, so only Pyodide's own check refuses it).
+SPOIL_SNAPSHOT = {
+    "garbage": "() => new Uint8Array(4096).fill(7)",
+    "another-build": "(bytes) => { bytes.fill(0, 16, 48); return bytes; }",
+}
+
+
+def test_a_snapshot_that_cannot_be_restored_is_replaced_by_a_fresh_start(learner):
+    learner.open_problem()
+    wait_for_snapshot(learner)
+    for spoil in SPOIL_SNAPSHOT.values():
+        learner.page.evaluate("""async (spoil) => {
+          const cache = await caches.open("python-snapshots");
+          const [request] = await cache.keys();
+          const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
+          await cache.put(request, new Response(eval(spoil)(bytes)));
+        }""", spoil)
         learner.page.reload()
-        learner.page.wait_for_selector('[data-testid="update"]', state="visible", timeout=60_000)
-        learner.page.click('[data-testid="update"] button')
-        learner.page.wait_for_selector('h1[data-build="second"]', timeout=30_000)
-        assert learner.page.evaluate("caches.keys()") == [f"exercise-kit-{version}"]
         learner.wait_ready()
-    finally:
-        learner.close()
-        server.shutdown()
+        assert python_start(learner) == "fresh" and learner.errors == [], spoil
+        wait_for_snapshot(learner)  # the spoilt one replaced by a good one
+    learner.page.reload()
+    learner.wait_ready()
+    assert python_start(learner) == "snapshot"
+    learner.upload(FOLDER / "solution.py")
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+
+
+# ---- The service worker: isolation without headers, offline, updates --------------------------------
+
+def wait_for_offline_copy(learner: Learner) -> None:
+    learner.page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=60_000)
+
+
+def count_loads(learner: Learner) -> list[str]:
+    """The URL of each document the learner's page loads from now on (reloads included)."""
+    loads = []
+    learner.page.on("load", lambda page: loads.append(page.url))
+    return loads
+
+
+def test_without_headers_the_service_worker_isolates_and_the_site_runs_offline(headerless):
+    site, server, learner = headerless
+    loads = count_loads(learner)
+    # The first page: the service worker takes control, the page reloads itself once, isolated.
+    learner.open_problem()
+    learner.page.wait_for_function("self.crossOriginIsolated", timeout=60_000)
+    learner.wait_ready()
+    wait_for_offline_copy(learner)
+    assert len(loads) == 2, loads
+    served = len(server.served)
+    # The next pages are isolated at once, load once, and download nothing.
+    learner.open_problem("smooth-labels")
+    assert learner.page.evaluate("self.crossOriginIsolated") is True
+    learner.open_problem()
+    assert len(loads) == 4, loads
+    assert server.served[served:] == [("/sw.js", 304)] * len(server.served[served:])
+    learner.upload(SCENARIOS / "infinite-loop" / "submission.py")
+    status, message = learner.run_tests()[LOOPING_TEST]
+    assert status == "error" and TIMEOUT in message and restarts(learner) == 0
+    # Offline: the reload shows the problem and runs its tests.
+    learner.context.set_offline(True)
+    learner.upload(FOLDER / "solution.py")
+    learner.page.reload()
+    learner.wait_ready()
+    assert "Label-smoothing" in learner.page.title()
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    learner.context.set_offline(False)
+
+    # A new build: offered once installed; taking it swaps the whole cache, never a mix.
+    page = site / "label-smoothing" / "index.html"
+    page.write_text(page.read_text().replace("<h1 ", "<h1 data-build=\"second\" "))
+    version = build.write_service_worker(site)
+    learner.page.reload()
+    learner.page.wait_for_selector('[data-testid="update"]', state="visible", timeout=60_000)
+    learner.page.click('[data-testid="update"] button')
+    learner.page.wait_for_selector('h1[data-build="second"]', timeout=30_000)
+    site_caches = [name for name in learner.page.evaluate("caches.keys()") if name.startswith("exercise-kit-")]
+    assert site_caches == [f"exercise-kit-{version}"]
+    learner.wait_ready()

@@ -25,6 +25,8 @@ from . import PublishError, runtime, wheels
 
 FRONTEND = Path(__file__).resolve().parent / "frontend"
 SOURCES = ("site", "cdn")
+# A download that receives nothing for this long is abandoned, named, and retried.
+DOWNLOAD_STALL_S = 20
 
 
 class BuildError(PublishError):
@@ -131,7 +133,19 @@ def example_sources(problem: problems.Problem) -> dict[str, str]:
     return found
 
 
-def page_config(problem: problems.Problem, packages: list[str], index_url: str, all_tracks: list[dict]) -> dict:
+def runtime_version(pyodide_dir: Path) -> str:
+    """A hash of what Python starts from in the browser: the site's runtime files and the worker.
+
+    Pages pass it to the worker, which keeps its memory snapshot of Python under it: a build that
+    changes any of them never resumes from an older build's snapshot.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(pyodide_dir.iterdir()) + [FRONTEND / "worker.js"]:
+        digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def page_config(problem: problems.Problem, python: dict, all_tracks: list[dict]) -> dict:
     code = example_sources(problem)
     return {
         "id": problem.id,
@@ -141,8 +155,7 @@ def page_config(problem: problems.Problem, packages: list[str], index_url: str, 
             {"id": t.id, "name": t.name, "visibility": t.visibility, **({"code": code[t.id]} if t.id in code else {})}
             for t in problem.tests
         ],
-        "indexURL": index_url,
-        "packages": packages,
+        **python,
         "bundleURL": f"../problems/{problem.id}.json",
         "workerURL": "../worker.js",
         "figureURL": f"../assets/figures/{problem.id}.js" if figure_of(problem) else None,
@@ -150,8 +163,9 @@ def page_config(problem: problems.Problem, packages: list[str], index_url: str, 
     }
 
 
-def render_pages(target: Path, all_problems: list[problems.Problem], packages: list[str], index_url: str,
-                 title: str) -> None:
+def render_pages(target: Path, all_problems: list[problems.Problem], python: dict, title: str) -> None:
+    """`python`: where the worker finds Python (indexURL, packages) and how it starts (stallSeconds)."""
+    python = {**python, "snapshotKey": runtime_version(target / "pyodide")}
     env = Environment(loader=FileSystemLoader(FRONTEND / "templates"), autoescape=True, undefined=StrictUndefined)
     env.globals["site_title"] = title
     boot_script = (FRONTEND / "boot.js").read_text(encoding="utf-8")
@@ -173,7 +187,7 @@ def render_pages(target: Path, all_problems: list[problems.Problem], packages: l
             hints=parsed.hints,
             hidden_count=sum(t.visibility == HIDDEN for t in problem.tests),
             example_count=sum(t.visibility == EXAMPLE for t in problem.tests),
-            config=page_config(problem, packages, index_url, all_tracks),
+            config=page_config(problem, python, all_tracks),
             boot_script=boot_script,
         ), encoding="utf-8")
     (target / "index.html").write_text(
@@ -239,10 +253,11 @@ def write_host_headers(site: Path) -> None:
 # ---- Build ----------------------------------------------------------------------------------------------
 
 def build(out: Path, problems_root: Path, wheelhouse: Path | None, pyodide_source: str, title: str,
-          published: tuple[Path, ...] = ()) -> None:
+          published: tuple[Path, ...] = (), stall_seconds: float = DOWNLOAD_STALL_S) -> None:
     """Build the site into `out`, replacing it only once the whole build has succeeded.
 
     `published`: course files copied as they are to the site's root (a host's `_headers`, say).
+    `stall_seconds`: how long the page waits on a download that receives nothing before naming it.
     """
     all_problems = load_problems(problems_root)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -262,7 +277,8 @@ def build(out: Path, problems_root: Path, wheelhouse: Path | None, pyodide_sourc
             packages, index_url = ["numpy", "harness"], "../pyodide/"
         install_frontend(staging)
         install_figures(staging, all_problems)
-        render_pages(staging, all_problems, packages, index_url, title)
+        python = {"indexURL": index_url, "packages": packages, "stallSeconds": stall_seconds}
+        render_pages(staging, all_problems, python, title)
         write_host_headers(staging)
         for path in published:  # a course's own _headers replaces the default one
             shutil.copy2(path, staging / path.name)

@@ -21,6 +21,16 @@ COURSE_MAKERS = {"init", "vendor"}
 WHEEL_HELP = "the kit's wheel to carry (default: this installation's, written from its files)"
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0
+    if not 0 < seconds < 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600")
+    return seconds
+
+
 def _cmd_init(args: argparse.Namespace) -> int:
     root = Path(args.folder)
     title = args.title or root.resolve().name.replace("-", " ").replace("_", " ").capitalize()
@@ -59,7 +69,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
     here = course.load(Path.cwd())
     # The same problems as every other command: --problems, else $HARNESS_PROBLEMS, else the course's.
     problems_root = Path(args.problems or os.environ.get(course.PROBLEMS_ENV) or here.problems)
-    build.build(Path(args.out).resolve(), problems_root, args.wheelhouse, args.pyodide, here.title, here.published)
+    build.build(Path(args.out).resolve(), problems_root, args.wheelhouse, args.pyodide, here.title, here.published,
+                stall_seconds=args.stall_timeout)
     print(f"built {args.out}/ from {problems_root}/; `exercise-kit serve` shows it")
     return EXIT_OK
 
@@ -117,6 +128,11 @@ def add_to(commands: argparse._SubParsersAction, find_problem: Callable[[str], p
     build_cmd.add_argument(
         "--pyodide", choices=build.SOURCES, default=os.environ.get("PYODIDE_SOURCE", "site"),
         help="serve Pyodide and NumPy from the site (default) or load them from the Pyodide CDN ($PYODIDE_SOURCE)",
+    )
+    build_cmd.add_argument(
+        "--stall-timeout", type=_positive_seconds, default=build.DOWNLOAD_STALL_S, metavar="SECONDS",
+        help="the page gives up on a download that receives nothing for this long, names it and offers Retry "
+        f"(default: {build.DOWNLOAD_STALL_S}; raise it for learners on very slow or flaky links)",
     )
     build_cmd.set_defaults(run=_cmd_build)
 

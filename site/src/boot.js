@@ -20,6 +20,8 @@ window.startWorker = function startWorker() {
     indexURL: absolute(config.indexURL),
     packages: config.packages.map((p) => (p.endsWith(".whl") ? absolute(p) : p)),
     bundleURL: absolute(config.bundleURL),
+    snapshotKey: config.snapshotKey,
+    stallSeconds: config.stallSeconds,
     interrupt,
   });
   return { worker, interrupt, missed };

@@ -10,7 +10,7 @@ import { mountConsole } from "./console.js";
 import { callBlock, diffTable, faultMarks, faultsOf, frameList, markFaults, revealLine } from "./feedback.js";
 import { hintsShown, isSolved, markSolved, progressText, rememberHints } from "./progress.js";
 import { Runtime, RuntimeFailure } from "./runtime.js";
-import { registerServiceWorker } from "./offline.js";
+import { isolateByReloading, registerServiceWorker } from "./offline.js";
 
 const config = JSON.parse(document.getElementById("problem-config").textContent);
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
@@ -112,10 +112,11 @@ const results = document.getElementById("results");
 let pythonReady;
 const whenPythonReady = new Promise((resolve) => (pythonReady = resolve));
 
-function showStatus({ state, text, fraction, restarts }) {
+function showStatus({ state, text, fraction, restarts, start }) {
   if (state === "ready") pythonReady();
   status.dataset.state = state;
   status.dataset.restarts = String(restarts);
+  if (start) status.dataset.pythonStart = start;
   status.querySelector(".status-text").textContent = text;
   status.querySelector("progress").hidden = fraction === null;
   if (fraction !== null) status.querySelector("progress").value = fraction;
@@ -123,8 +124,10 @@ function showStatus({ state, text, fraction, restarts }) {
   runButton.disabled = state === "running";
 }
 
+isolateByReloading();
 let everReady = false;
 const runtime = new Runtime({
+  downloadStallSeconds: config.stallSeconds,
   spawn: () => {
     const early = window.earlyWorker; // started by boot.js in <head>
     window.earlyWorker = null;

@@ -15,10 +15,14 @@
 
 export const LIMIT_SLACK_MS = 100;
 export const INTERRUPT_GRACE_MS = 1500;
+// Further graces for Python once it has taken an interrupt, before it is replaced all the same.
+export const UNWINDING_GRACES = 2;
 export const BOOT_RETRIES = 2;
 export const RETRY_DELAY_MS = 1000;
-// The worker reports download progress at least this often while it loads; silence means a stall.
-export const STALL_MS = 30_000;
+// The worker gives up on a download that receives nothing for the site's stall timeout (`build
+// --stall-timeout`) and says so; silence for this much longer means the worker itself is stuck.
+export const DOWNLOAD_STALL_S = 20;
+export const STALL_MARGIN_MS = 10_000;
 // Restarts in a row without a step of the job finishing before the job is abandoned as our fault.
 export const FUTILE_RESTARTS = 2;
 
@@ -33,9 +37,11 @@ export class Runtime {
    * @param spawn    () => ({worker, interrupt: Int32Array | null, missed?: messages already received})
    * @param onStatus called with status() whenever it changes
    * @param timers   {setTimeout, clearTimeout}; tests pass a fake clock
+   * @param downloadStallSeconds the worker's own stall timeout
    */
-  constructor({ spawn, onStatus = () => {}, timers = globalThis }) {
+  constructor({ spawn, onStatus = () => {}, timers = globalThis, downloadStallSeconds = DOWNLOAD_STALL_S }) {
     this.spawn = spawn;
+    this.stallMs = downloadStallSeconds * 1000 + STALL_MARGIN_MS;
     this.onStatus = onStatus;
     this.timers = timers;
     this.job = null;
@@ -49,7 +55,7 @@ export class Runtime {
   // ---- What the page sees -----------------------------------------------------------------------
 
   status() {
-    const base = { restarts: this.restarts, python: this.python ?? null };
+    const base = { restarts: this.restarts, python: this.python ?? null, start: this.booted ? this.pythonStart : null };
     if (this.failure) return { ...base, state: "error", text: `Python could not start: ${this.failure}`, fraction: null };
     const loading = this.booted ? null : this.progress;
     if (this.job) {
@@ -159,6 +165,7 @@ export class Runtime {
         this.booted = true;
         this.failures = 0;
         this.python = message.python;
+        this.pythonStart = message.start ?? "fresh"; // "snapshot": resumed from a memory snapshot of Python
         if (job) this.send();
         this.emit();
         return;
@@ -234,7 +241,15 @@ export class Runtime {
     const fault = { kind: TIMEOUT, message: `did not finish within the time limit of ${seconds} s` };
     if (!this.interrupt) return this.replace(fault);
     Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
-    this.timer = this.timers.setTimeout(() => this.replace(fault), INTERRUPT_GRACE_MS);
+    this.timer = this.timers.setTimeout(() => this.afterGrace(fault, UNWINDING_GRACES), INTERRUPT_GRACE_MS);
+  }
+
+  // Python clears the flag when it takes the interrupt: it is then unwinding the learner's code (slowly
+  // on a starved machine) and gets more time. A flag still set means that the interrupt cannot land
+  // (code stuck in C or JavaScript), and code that swallows KeyboardInterrupt runs out of graces.
+  afterGrace(fault, graces) {
+    if (Atomics.load(this.interrupt, 0) !== 0 || graces === 0) return this.replace(fault);
+    this.timer = this.timers.setTimeout(() => this.afterGrace(fault, graces - 1), INTERRUPT_GRACE_MS);
   }
 
   clearTimer() {
@@ -247,7 +262,7 @@ export class Runtime {
     const worker = this.worker;
     this.watchdog = this.timers.setTimeout(() => {
       if (this.worker === worker && !this.booted) this.bootFailed("the download stalled");
-    }, STALL_MS);
+    }, this.stallMs);
   }
 
   clearWatchdog() {

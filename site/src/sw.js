@@ -2,26 +2,32 @@
 //   const VERSION = "<hash of every file of the build>";
 //   const PRECACHE = [<every file of the build, relative to this script>];
 //
-// 1. One download per visit, then offline: the whole build is cached at install, in a cache named
-//    after its version, and served from there. A new build is a new script (its VERSION differs), so
-//    the browser installs it beside the old one; it takes over once no page of the old build is open
-//    (or when a page asks it to, after asking the learner), and only then deletes the old cache: a page
-//    never mixes files of two builds.
-// 2. Isolation on any static host: every response gets COOP/COEP/CORP headers (the technique of
-//    coi-serviceworker), so pages are cross-origin isolated, and Python can be interrupted, even where
-//    the host cannot send headers (GitHub Pages, GitLab Pages, Read the Docs) from the second page on.
+// 1. One download per visit, then offline: the whole build is cached, in a cache named after its
+//    version, and served from there. A new build is a new script (its VERSION differs), so the browser
+//    installs it beside the old one, caching the whole new build first; it takes over once no page of
+//    the old build is open (or when a page asks it to, after asking the learner), and only then deletes
+//    the old cache: a page never mixes files of two builds.
+// 2. Isolation on any static host: every document and worker gets COOP/COEP/CORP headers (the
+//    technique of coi-serviceworker), so pages are cross-origin isolated, and Python can be
+//    interrupted, even where the host cannot send headers (GitHub Pages, GitLab Pages, Read the Docs).
+//    The first install therefore takes control at once, with an empty cache, and the page reloads
+//    itself isolated (offline.js); the page asks for the offline copy ("precache") once Python is up.
 
 const CACHE_PREFIX = "exercise-kit-";
 const CACHE = CACHE_PREFIX + VERSION;
 
+// Whatever of the build is not cached yet. no-cache: revalidated with the server, so that an older
+// copy in the HTTP cache cannot slip in.
+async function precache() {
+  const cache = await caches.open(CACHE);
+  const cached = new Set((await cache.keys()).map((request) => request.url));
+  const missing = PRECACHE.map((path) => new URL(path, self.registration.scope).href).filter((url) => !cached.has(url));
+  await cache.addAll(missing.map((url) => new Request(url, { cache: "no-cache" })));
+}
+
 self.addEventListener("install", (event) => {
-  event.waitUntil((async () => {
-    const cache = await caches.open(CACHE);
-    // no-cache: revalidated with the server, so an older copy in the HTTP cache cannot slip in.
-    await cache.addAll(PRECACHE.map((path) => new Request(new URL(path, self.registration.scope), { cache: "no-cache" })));
-    // The first install has no older build to wait for.
-    if (!self.registration.active) await self.skipWaiting();
-  })());
+  // The first install has no older build to wait for, nor to keep whole.
+  event.waitUntil(self.registration.active ? precache() : self.skipWaiting());
 });
 
 self.addEventListener("activate", (event) => {
@@ -34,6 +40,12 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data === "take-over") self.skipWaiting();
+  if (event.data === "precache") {
+    event.waitUntil(precache().then(
+      () => event.source?.postMessage({ type: "offline-ready", version: VERSION }),
+      (error) => event.source?.postMessage({ type: "offline-failed", message: String(error?.message ?? error) }),
+    ));
+  }
 });
 
 self.addEventListener("fetch", (event) => {

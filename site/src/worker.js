@@ -1,11 +1,12 @@
 // Runs Pyodide and the harness off the page's thread. Learner code lives here, never on the page.
 // Its lifecycle (timers, interrupt, restarts, retries) is site/src/runtime.js's, on the page.
 //
-// page -> worker  {type: "init", indexURL, packages, bundleURL, interrupt?: Int32Array on a SharedArrayBuffer}
+// page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt?: Int32Array on a SharedArrayBuffer}
 //                 {type: "grade", runId, source, prior}   prior: results and faults from before a restart
 //                 {type: "evaluate", runId, source, code} the "Try it" console, never graded
+// worker -> its own worker  {type: "snapshot", indexURL, snapshotKey}   makes the snapshot, then closes
 // worker -> page  {type: "progress", text, fraction}
-//                 {type: "ready", python}
+//                 {type: "ready", python, start: "snapshot" | "fresh"}
 //                 {type: "start" | "done", runId, data}   a timed step starting / a test's result
 //                 {type: "finished", runId, result}       the whole report, or {output, result, error}
 //                 {type: "fatal", message}                Python could not start, or is unusable now
@@ -15,8 +16,9 @@ let browser;
 let interrupt;
 let booted;
 
-// A download that receives nothing for this long is abandoned, and named in the message.
-const STALL_MS = 20_000;
+// A download that receives nothing for this long is abandoned, and named in the message (the site's
+// `build --stall-timeout`, sent with "init").
+let stallMs = 20_000;
 const PROGRESS_EVERY_MS = 250;
 const MB = 1024 * 1024;
 
@@ -70,9 +72,9 @@ async function watchedFetch(input, init = {}) {
   let stalled;
   const watch = () => {
     clearTimeout(stalled);
-    stalled = setTimeout(() => controller.abort(), STALL_MS);
+    stalled = setTimeout(() => controller.abort(), stallMs);
   };
-  const why = (what) => (controller.signal.aborted ? `no data for ${STALL_MS / 1000} s` : what);
+  const why = (what) => (controller.signal.aborted ? `no data for ${stallMs / 1000} s` : what);
   watch();
   let response;
   try {
@@ -120,34 +122,125 @@ async function matches(blob, integrity) {
 }
 self.fetch = watchedFetch;
 
-function prefetch(url) {
-  const response = watchedFetch(url);
+function prefetch(url, init) {
+  const response = watchedFetch(url, init);
   response.catch(() => {}); // reported by failed(); whoever awaits it later sees the error too
   early.set(url, response);
 }
 
+// ---- A memory snapshot of Python just started ---------------------------------------------------------
+// Python's own start-up is done once per build and browser: once the first page's Python is ready, a
+// worker of its own starts Python again and snapshots its memory before any package is loaded (a
+// snapshot holding NumPy's compiled libraries could not be restored), into Cache Storage under the
+// build's runtime version; every later page, and every restarted worker, resumes from it. A snapshot
+// that cannot be restored is deleted, and Python starts as usual.
+
+const SNAPSHOTS = "python-snapshots";
+const snapshotURL = (indexURL, key) => `${indexURL}python-snapshot-${key}.bin`;
+
+async function storedSnapshot(url) {
+  let bytes;
+  try {
+    const response = await (await caches.open(SNAPSHOTS)).match(url);
+    bytes = response && new Uint8Array(await response.arrayBuffer());
+  } catch {
+    return null; // no Cache Storage here (an insecure origin, some private modes)
+  }
+  if (!bytes || wellFormed(bytes)) return bytes;
+  await forgetSnapshot(url);
+  return null;
+}
+
+// Pyodide checks a snapshot's build, but sizes Python's memory from it unchecked, and a size that
+// cannot be had leaves loadPyodide pending for ever. Its layout: a header of 32-bit words (a magic
+// number, where the memory starts, ...), then whole 64 KiB pages of memory.
+const SNAPSHOT_MAGIC = 1886286592;
+const WASM_PAGE = 65536;
+
+function wellFormed(bytes) {
+  if (bytes.byteLength < 64 || bytes.byteLength % 4) return false;
+  const [magic, memoryAt] = new Uint32Array(bytes.buffer, 0, 2);
+  const memory = bytes.byteLength - memoryAt;
+  return magic === SNAPSHOT_MAGIC && memoryAt % 16 === 0 && memory > 0 && memory % WASM_PAGE === 0;
+}
+
+// Any other build's snapshot goes: one per origin is enough, and a new build never uses an old one.
+async function storeSnapshot(url, bytes) {
+  try {
+    const cache = await caches.open(SNAPSHOTS);
+    await cache.put(url, new Response(bytes, { headers: { "Content-Type": "application/octet-stream" } }));
+    const stale = (await cache.keys()).filter((request) => request.url !== url);
+    await Promise.all(stale.map((request) => cache.delete(request)));
+  } catch {
+    // Full or unavailable storage: the next page starts Python as this one did.
+  }
+}
+
+async function forgetSnapshot(url) {
+  try {
+    await (await caches.open(SNAPSHOTS)).delete(url);
+  } catch {
+    // nothing stored, nothing to forget
+  }
+}
+
+// Made in a worker of its own, which a worker whose Python started fresh starts once it is ready: the
+// page never waits for it.
+function snapshotInTheBackground(indexURL, snapshotKey) {
+  const maker = new Worker(self.location.href, { type: "module" });
+  maker.postMessage({ type: "snapshot", indexURL, snapshotKey });
+}
+
+async function makeSnapshot({ indexURL, snapshotKey }) {
+  try {
+    const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
+    const python = await loadPyodide({ indexURL, _makeSnapshot: true });
+    await storeSnapshot(snapshotURL(indexURL, snapshotKey), python.makeMemorySnapshot());
+  } finally {
+    self.close();
+  }
+}
+
 // ---- Boot -------------------------------------------------------------------------------------------
 
-async function boot({ indexURL, packages, bundleURL, interrupt: buffer }) {
+async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt: buffer }) {
+  stallMs = stallSeconds * 1000;
   stage("Downloading Python", 0);
   // The big files start now, not after pyodide.mjs has been imported and has read its lock file.
-  ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].forEach((name) => prefetch(indexURL + name));
+  ["pyodide.asm.wasm", "python_stdlib.zip"].forEach((name) => prefetch(indexURL + name));
+  const lock = watchedFetch(`${indexURL}pyodide-lock.json`).then((r) => r.json());
+  lock.catch(() => {});
   const bundle = watchedFetch(bundleURL).then((r) => r.text());
   bundle.catch(() => {});
+  const snapshotAt = snapshotURL(indexURL, snapshotKey);
+  const snapshot = storedSnapshot(snapshotAt);
   let loadPyodide;
   try {
     ({ loadPyodide } = await import(`${indexURL}pyodide.mjs`));
   } catch (error) {
     throw failed(`${indexURL}pyodide.mjs`, error.message);
   }
-  // Packages given here download alongside the core instead of after it.
-  pyodide = await loadPyodide({ indexURL, packages });
+  // The lock file is read once, here; packages given to loadPyodide download alongside the core.
+  const options = { indexURL, packageBaseUrl: indexURL, lockFileContents: lock, packages };
+  const restored = await snapshot;
+  let start = "fresh";
+  if (restored) {
+    try {
+      pyodide = await loadPyodide({ ...options, _loadSnapshot: restored });
+      start = "snapshot";
+    } catch (error) {
+      if (error instanceof DownloadError) throw error;
+      await forgetSnapshot(snapshotAt);
+    }
+  }
+  pyodide ??= await loadPyodide(options);
   stage("Preparing the tests", 0.9);
   interrupt = buffer ?? null;
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   browser = pyodide.pyimport("harness.browser");
   browser.prepare(await bundle);
-  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]") });
+  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]"), start });
+  if (start === "fresh" && snapshotKey && self.caches) snapshotInTheBackground(indexURL, snapshotKey);
 }
 
 function eventsOf(runId) {
@@ -176,6 +269,8 @@ self.onmessage = async ({ data }) => {
     if (data.type === "init") {
       booted = boot(data);
       await booted;
+    } else if (data.type === "snapshot") {
+      await makeSnapshot(data);
     } else if (Object.hasOwn(jobs, data.type)) {
       await booted;
       jobs[data.type](data);

@@ -9,7 +9,8 @@ shared: single samples vary by +-30%). The baselines:
 - "bare+levers": the same page on the kit's files (NumPy compiled to .pyc) with the packages passed to
   `loadPyodide`, the levers the kit pulls, so what remains is the kit's own cost.
 Figures: navigation -> ready, cold (fresh profile) and warm (a persistent profile that has visited
-once: the HTTP cache keeps the compiled wasm, the kit's service worker its offline copy); the second
+once: the HTTP cache keeps the compiled wasm, the kit's service worker its offline copy, Cache Storage
+its snapshot of Python); the second
 problem page of a visit; a 5-test endless loop, click -> all results; the same at 5 Mbps; an offline
 reload -> ready. Goals (issue 10): ready <= 0.90x bare, <= 1.10x bare+levers; second page well under
 half the first; loop <= tests x limit + 1 s.
@@ -68,6 +69,7 @@ CLICK_TO_RESULTS = """async () => {
   document.querySelector('[data-testid="run-tests"]').click();
   return (await done) - start;
 }"""
+SNAPSHOT_STORED = "async () => (await (await caches.open('python-snapshots')).keys()).length > 0"
 FIVE_MBPS = {"offline": False, "latency": 20, "downloadThroughput": 5_000_000 / 8, "uploadThroughput": 1_000_000 / 8}
 
 
@@ -115,7 +117,17 @@ def upload(page, path: Path) -> None:
 
 
 def wait_for_offline_copy(page) -> None:
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=300_000)
+    page.wait_for_selector("html[data-offline=ready]", state="attached", timeout=300_000)
+
+
+def wait_for_snapshot(page) -> None:
+    """Until the kit's one-off background snapshot of Python is stored: a learner's first page lasts
+    longer than the seconds it takes, and it must not compete with what is measured next."""
+    for _ in range(1200):
+        if page.evaluate(SNAPSHOT_STORED):
+            return
+        page.wait_for_timeout(250)
+    raise SystemExit("bench-site: the page stored no snapshot of Python")
 
 
 class Bench:
@@ -163,6 +175,7 @@ class Bench:
                 time_to_ready(context, self.base + path, page=page)
                 if name == "kit":
                     wait_for_offline_copy(page)
+                    wait_for_snapshot(page)
                 page.wait_for_timeout(1000)  # the compiled wasm reaches the code cache
 
     def paired(self, measure, names: list[str], runs: int, conditions: dict | None) -> dict[str, list[float]]:
@@ -180,27 +193,30 @@ class Bench:
             page = context.new_page()
             first = time_to_ready(context, self.base + self.pages["kit"], conditions, page=page)
             wait_for_offline_copy(page)
+            wait_for_snapshot(page)
             page.close()
             second = time_to_ready(context, f"{self.base}{SECOND_PROBLEM}/index.html", conditions)
             return first, second
 
-    def endless_loop(self, conditions: dict | None) -> tuple[float, int]:
-        """Click -> all results for a submission that loops in every test; (ms, tests)."""
+    def endless_loop(self, conditions: dict | None) -> tuple[float, int, int]:
+        """Click -> all results for a submission that loops in every test; (ms, tests, Python restarts)."""
         with self.fresh() as context:
             page = context.new_page()
             time_to_ready(context, self.base + self.pages["kit"], conditions, page=page)
+            if not page.evaluate("self.crossOriginIsolated"):
+                raise SystemExit("bench-site: the page is not cross-origin isolated")
+            wait_for_snapshot(page)
             upload(page, LOOPS_FOREVER)
             ms = page.evaluate(CLICK_TO_RESULTS)
             tests = page.locator('[data-testid="test-result"]').count()
-            if page.get_attribute('[data-testid="runtime-status"]', "data-restarts") != "0":
-                raise SystemExit("bench-site: Python was restarted: the page is not cross-origin isolated")
-            return ms, tests
+            return ms, tests, int(page.get_attribute('[data-testid="runtime-status"]', "data-restarts"))
 
     def click_to_results(self, runs: int) -> list[float]:
         """Click -> all results for the reference solution, warm, ms per run."""
         with self.fresh() as context:
             page = context.new_page()
             time_to_ready(context, self.base + self.pages["kit"], page=page)
+            wait_for_snapshot(page)
             upload(page, ROOT / "problems" / PROBLEM / "solution.py")
             page.evaluate(CLICK_TO_RESULTS)  # the first run imports what the tests need
             times = [page.evaluate(CLICK_TO_RESULTS) for _ in range(runs)]
@@ -256,9 +272,10 @@ def main() -> int:
                     first, second = bench.second_page(conditions)
                     print(f"{'second problem page of a visit' + network:38} {second:7.0f} ms, "
                           f"{second / first:.2f}x the first page ({first:.0f} ms); goal well under 0.5x", flush=True)
-                    loop, tests = bench.endless_loop(conditions)
+                    loop, tests, restarts = bench.endless_loop(conditions)
                     print(f"{'endless loop, click -> all results' + network:38} {loop:7.0f} ms for {tests} tests over "
-                          f"a 2 s limit; goal <= {tests * 2000 + 1000} ms", flush=True)
+                          f"a 2 s limit, {restarts} restarts of Python; goal <= {tests * 2000 + 1000} ms, none",
+                          flush=True)
                 clicks = bench.click_to_results(max(args.runs, 9))
                 print(f"{'click -> all results, reference':38} median {statistics.median(clicks):5.0f} ms, "
                       f"worst {max(clicks):.0f} ms; goal <= 60 ms, worst <= 150 ms", flush=True)

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  Runtime, RuntimeFailure, BOOT_RETRIES, INTERRUPT_GRACE_MS, LIMIT_SLACK_MS, RETRY_DELAY_MS, STALL_MS,
+  Runtime, RuntimeFailure, BOOT_RETRIES, INTERRUPT_GRACE_MS, LIMIT_SLACK_MS, RETRY_DELAY_MS, STALL_MARGIN_MS, UNWINDING_GRACES,
 } from "../../site/src/runtime.js";
 
 class FakeClock {
@@ -50,7 +50,7 @@ class FakeWorker {
   }
 }
 
-function setUp({ isolated = true, missed = [] } = {}) {
+function setUp({ isolated = true, missed = [], downloadStallSeconds } = {}) {
   const clock = new FakeClock();
   const workers = [];
   const states = [];
@@ -62,6 +62,7 @@ function setUp({ isolated = true, missed = [] } = {}) {
     },
     onStatus: (status) => states.push(status),
     timers: clock,
+    downloadStallSeconds,
   });
   const worker = () => workers.at(-1);
   const ready = () => worker().say({ type: "ready", python: "3.13.2" });
@@ -89,6 +90,17 @@ test("loading -> ready -> running -> ready", async () => {
   assert.deepEqual(await done, { status: "pass" });
   assert.deepEqual(seen, ["a"]);
   assert.equal(state(), "ready");
+});
+
+test("the status says how Python started: resumed from its snapshot, or fresh", () => {
+  const { runtime, worker, workers } = setUp();
+  assert.equal(runtime.status().start, null);
+  worker().say({ type: "ready", python: "3.13.2", start: "snapshot" });
+  assert.equal(runtime.status().start, "snapshot");
+  worker().say({ type: "fatal", message: "boom" }); // a crash: the new worker starts fresh
+  assert.equal(runtime.status().start, null);
+  workers.at(-1).say({ type: "ready", python: "3.13.2", start: "fresh" });
+  assert.equal(runtime.status().start, "fresh");
 });
 
 test("the messages the early worker sent before the page took it over are replayed", () => {
@@ -170,6 +182,35 @@ test("isolated: an interrupt that does not land restarts Python after the grace"
   assert.deepEqual(worker().job.prior, [{ id: null, fault: "timeout", message: "did not finish within the time limit of 1 s" }]);
 });
 
+test("isolated: an interrupt taken but slow to unwind (a starved machine) gets more time, not a restart", () => {
+  const { runtime, worker, ready, clock, workers } = setUp();
+  ready();
+  runtime.grade("code");
+  const { runId } = worker().job;
+  worker().say({ type: "start", runId, data: { id: "a", time_limit: 1 } });
+  clock.advance(1000 + LIMIT_SLACK_MS);
+  Atomics.store(runtime.interrupt, 0, 0); // Python took the interrupt and is unwinding
+  clock.advance(INTERRUPT_GRACE_MS * UNWINDING_GRACES);
+  worker().say({ type: "done", runId, data: result("a", "error") });
+  clock.advance(INTERRUPT_GRACE_MS * 4);
+  assert.equal(workers.length, 1);
+  assert.equal(runtime.status().restarts, 0);
+});
+
+test("isolated: code that swallows the interrupt is replaced once the graces run out", () => {
+  const { runtime, worker, ready, clock, workers } = setUp();
+  ready();
+  runtime.grade("code");
+  worker().say({ type: "start", runId: worker().job.runId, data: { id: "a", time_limit: 1 } });
+  clock.advance(1000 + LIMIT_SLACK_MS);
+  Atomics.store(runtime.interrupt, 0, 0); // taken, and caught by a bare `except:` in a loop
+  clock.advance(INTERRUPT_GRACE_MS * (UNWINDING_GRACES + 1) - 1);
+  assert.equal(workers.length, 1);
+  clock.advance(1);
+  assert.equal(workers.length, 2);
+  assert.equal(runtime.status().restarts, 1);
+});
+
 test("results before a restart are handed to the new worker; a late message of the old one is ignored", () => {
   const { runtime, worker, ready, clock } = setUp({ isolated: false });
   ready();
@@ -227,10 +268,10 @@ test("a failed download is retried a bounded number of times, then names what fa
   assert.equal(workers.length, BOOT_RETRIES + 2);
 });
 
-test("a stalled boot is abandoned and retried", () => {
-  const { worker, clock, workers } = setUp();
+test("a silent boot is abandoned, past the site's stall timeout, and retried", () => {
+  const { worker, clock, workers } = setUp({ downloadStallSeconds: 5 });
   worker().say({ type: "progress", text: "Downloading Python", fraction: 0.1 });
-  clock.advance(STALL_MS - 1);
+  clock.advance(5000 + STALL_MARGIN_MS - 1);
   assert.equal(workers.length, 1);
   clock.advance(1);
   assert.ok(workers[0].terminated);
