@@ -277,6 +277,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command not in publish_commands.COURSE_MAKERS:
+            publish_commands.warn_about_the_course()
         return args.run(args)
     except (UsageError, ProblemError, PublishError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

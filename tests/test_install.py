@@ -1,9 +1,11 @@
 """End to end, as an instructor: the wheel installed in a fresh virtual environment with no Node on PATH,
 outside this repository; a course made, a problem authored and proven, its site built and solved in
-Chromium, submissions graded in every format and by the exported Gradescope autograder.
+Chromium, submissions graded in every format; the course's CI workflows and the exported Gradescope
+autograder run as their platforms run them; the wheel installed with pipx.
 
-Slow parts are reused: the wheel's dependencies are downloaded once into build/test-wheelhouse and
-installed offline from there; Pyodide and NumPy come from the kit's cache and $PYODIDE_WHEELHOUSE.
+Nothing comes from an index: pip runs with --no-index, so a step that needs the kit from PyPI (where it
+is not published) fails here. Its dependencies (and pipx) are downloaded once into build/test-wheelhouse,
+which never holds the kit itself; Pyodide and NumPy come from the kit's cache and $PYODIDE_WHEELHOUSE.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import itertools
 import json
 import os
 import shutil
@@ -28,10 +31,12 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-WHEELHOUSE = ROOT / "build" / "test-wheelhouse"
+WHEELHOUSE = ROOT / "build" / "test-wheelhouse"  # the kit's dependencies, never the kit
 PACKAGED = ("harness", "pyproject.toml", "README.md")  # what the wheel is built from
 # The few programs the scripts under test may call; Node is deliberately not among them.
-TOOLS = ("bash", "sh", "env", "mkdir", "base64", "cat", "ls")
+TOOLS = ("bash", "sh", "env", "mkdir", "base64", "cat", "ls", "rm")
+# pip as the workflows, setup.sh and pipx run it here: from local files only.
+OFFLINE_PIP = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(WHEELHOUSE), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 
 PROBLEM = "scaled-sum"
 FILES = {
@@ -118,8 +123,10 @@ BROKEN = "def scaled_sum(x, c)\n    return 0\n"
 class Kit:
     """The installed `exercise-kit`, run as an instructor would: in the course folder, Node out of reach."""
 
-    def __init__(self, venv: Path, tools: Path, home: Path) -> None:
+    def __init__(self, wheel: Path, venv: Path, tools: Path, home: Path) -> None:
+        self.wheel = wheel  # as `make wheel` builds it
         self.venv = venv
+        self.tools = tools
         self.env = {
             "PATH": f"{venv / 'bin'}{os.pathsep}{tools}",
             "HOME": str(home),
@@ -142,13 +149,33 @@ def _run(command: list, **options) -> subprocess.CompletedProcess:
     return done
 
 
-def _install(venv: Path, wheel: Path) -> None:
-    """pip install the wheel, its dependencies offline from WHEELHOUSE (filled from PyPI the first time)."""
-    pip = [venv / "bin" / "python", "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    offline = [*pip, "install", "--no-index", "--find-links", WHEELHOUSE, wheel]
-    if subprocess.run([str(c) for c in offline], capture_output=True).returncode != 0:
-        _run([*pip, "download", "--dest", WHEELHOUSE, wheel])
-        _run(offline)
+def _install(venv: Path, requirement: str | Path) -> None:
+    """pip install `requirement` into `venv`, offline."""
+    python = venv / "bin" / "python"
+    _fill_wheelhouse(python, requirement)
+    _run([python, "-m", "pip", "--quiet", "install", requirement], env={**os.environ, **OFFLINE_PIP})
+
+
+def _fill_wheelhouse(python: Path | str, requirement: str | Path) -> None:
+    """Make WHEELHOUSE hold what `python` needs to install `requirement` offline: from PyPI the first time,
+    and never the kit itself."""
+    pip = [python, "-m", "pip", "--quiet"]
+    offline = subprocess.run([str(c) for c in [*pip, "install", "--dry-run", "--ignore-installed", requirement]],
+                             capture_output=True, env={**os.environ, **OFFLINE_PIP})
+    if offline.returncode:
+        _run([*pip, "download", "--dest", WHEELHOUSE, requirement])
+        for kit in WHEELHOUSE.glob("exercise_kit-*"):
+            kit.unlink()
+
+
+def _gradescope_python() -> str:
+    """Python 3.12, as on Gradescope's Ubuntu 24.04 image, where this machine has it; else this Python."""
+    for env in ({}, {"PYENV_VERSION": "3.12"}):  # pyenv finds an installed 3.12 once asked for it
+        found = subprocess.run(["python3.12", "-c", "import sys; print(sys.executable)"], capture_output=True,
+                               text=True, env={**os.environ, **env}) if shutil.which("python3.12") else None
+        if found and found.returncode == 0:
+            return found.stdout.strip()
+    return sys.executable
 
 
 @pytest.fixture(scope="module")
@@ -162,14 +189,23 @@ def kit(tmp_path_factory, frontend) -> Kit:
     (wheel,) = (work / "dist").glob("exercise_kit-*.whl")
     venv = work / "venv"
     _run([sys.executable, "-m", "venv", venv])
+    WHEELHOUSE.mkdir(parents=True, exist_ok=True)
     _install(venv, wheel)
     tools = work / "tools"
     tools.mkdir()
     for name in TOOLS:
         (tools / name).symlink_to(subprocess.run(["which", name], capture_output=True, text=True).stdout.strip())
+    # The runners run workflows as root already: sudo only runs the command.
+    _script(tools / "sudo", 'exec "$@"')
     home = work / "home"
     home.mkdir()
-    return Kit(venv, tools, home)
+    return Kit(wheel, venv, tools, home)
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text(f"#!/bin/bash\n{body}\n")
+    path.chmod(0o755)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -198,15 +234,35 @@ def test_no_node_and_no_repository_are_within_reach(kit, course):
 
 def test_init_writes_a_course(course):
     for name in ("course.toml", "README.md", "_headers", ".gitignore", ".github/workflows/pages.yml",
-                 ".github/workflows/classroom.yml"):
+                 ".github/workflows/classroom.yml", ".exercise-kit/exercise_kit-0.1.0-py3-none-any.whl"):
         assert (course / name).is_file(), name
     assert 'title = "Machine learning drills"' in (course / "course.toml").read_text()
     assert "--format classroom" in (course / ".github/workflows/classroom.yml").read_text()
 
 
+def _contents(wheel: Path) -> tuple[set[str], list[str]]:
+    """A wheel's package files, and the requirements its metadata declares."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    requires = [line for line in metadata.splitlines() if line.startswith(("Requires-Dist:", "Requires-Python:"))]
+    return {n for n in names if n.startswith("harness/")}, requires
+
+
+def test_the_course_carries_the_wheel_make_wheel_builds(kit, course, tmp_path):
+    """The carried wheel is written from the running kit: from an installed wheel (in the course) and from
+    this checkout (as `init` run here writes it), it holds what the build backend puts in the wheel."""
+    _run([sys.executable, "-c", "import sys; from pathlib import Path; from harness.publish import wheels; "
+          "wheels.kit_wheel(Path(sys.argv[1]))", tmp_path], cwd=ROOT)
+    (from_checkout,) = tmp_path.glob("exercise_kit-*.whl")
+    built = _contents(kit.wheel)
+    assert _contents(course / ".exercise-kit" / kit.wheel.name) == built
+    assert _contents(from_checkout) == built
+
+
 def test_every_command_has_help(kit, course):
     assert kit("--version", cwd=course).stdout == "exercise-kit 0.1.0\n"
-    for command in (["init"], ["new"], ["expected"], ["check"], ["build"], ["serve"], ["grade"],
+    for command in (["init"], ["vendor"], ["new"], ["expected"], ["check"], ["build"], ["serve"], ["grade"],
                     ["export", "gradescope"]):
         assert "usage: exercise-kit" in kit(*command, "--help", cwd=course).stdout
 
@@ -270,16 +326,50 @@ def test_grading_in_each_platform_format(kit, course, submissions, platform):
     }[platform]
 
 
-def test_the_classroom_workflows_grading_step_reports_the_points(kit, course, submissions, tmp_path):
-    """The `Grade` step of the workflow `init` wrote, run as GitHub Actions runs it (as root already)."""
-    workflow = (course / ".github" / "workflows" / "classroom.yml").read_text()
-    block = workflow.split("        run: |\n", 1)[1].split("\n      - ", 1)[0]
-    script = textwrap.dedent(block).replace('sudo "$(command -v exercise-kit)"', '"$(command -v exercise-kit)"')
-    outputs = tmp_path / "github_output"
-    env = {**kit.env, "PROBLEM": f"problems/{PROBLEM}", "SUBMISSION": str(submissions / "wrong.py"),
-           "GITHUB_OUTPUT": str(outputs)}
-    _run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], env=env, cwd=course)
-    (line,) = outputs.read_text().splitlines()
+def _run_steps(workflow: str) -> list[str]:
+    """The scripts of a workflow's `run:` steps, in order: one-line ones and `run: |` blocks."""
+    lines = workflow.splitlines()
+    scripts = []
+    for at, line in enumerate(lines):
+        key, _, value = line.strip().removeprefix("- ").partition(":")
+        if key != "run":
+            continue
+        if value.strip() != "|":
+            scripts.append(value.strip())
+            continue
+        indent = len(line) - len(line.lstrip())
+        block = itertools.takewhile(lambda b: not b.strip() or len(b) - len(b.lstrip()) > indent, lines[at + 1:])
+        scripts.append(textwrap.dedent("\n".join(block)))
+    return scripts
+
+
+def _run_workflow(kit: Kit, course: Path, name: str, work: Path, **variables: str) -> Path:
+    """Run the `run:` steps of the course's workflow `name` as a GitHub runner would, with bash -eo pipefail,
+    in a fresh checkout and a fresh Python (setup-python's); return that Python's environment."""
+    checkout = work / "checkout"
+    shutil.copytree(course, checkout, ignore=shutil.ignore_patterns("_site", "submissions", "__pycache__"))
+    runner = work / "python"
+    _run([sys.executable, "-m", "venv", runner])
+    env = {**kit.env, **OFFLINE_PIP, "PATH": f"{runner / 'bin'}{os.pathsep}{kit.tools}",
+           "GITHUB_OUTPUT": str(work / "github_output"), **variables}
+    steps = _run_steps((checkout / ".github" / "workflows" / name).read_text())
+    assert any("pip install" in step for step in steps)
+    for step in steps:
+        _run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step], env=env, cwd=checkout)
+    return runner
+
+
+def test_the_pages_workflow_installs_the_carried_kit_checks_and_builds(kit, course, tmp_path):
+    runner = _run_workflow(kit, course, "pages.yml", tmp_path)
+    assert (tmp_path / "checkout" / "_site" / PROBLEM / "index.html").is_file()
+    version = subprocess.run([runner / "bin" / "exercise-kit", "--version"], capture_output=True, text=True).stdout
+    assert version == "exercise-kit 0.1.0\n"
+
+
+def test_the_classroom_workflow_installs_the_carried_kit_and_reports_the_points(kit, course, submissions, tmp_path):
+    _run_workflow(kit, course, "classroom.yml", tmp_path, PROBLEM=f"problems/{PROBLEM}",
+                  SUBMISSION=str(submissions / "wrong.py"))
+    (line,) = (tmp_path / "github_output").read_text().splitlines()
     assert line.startswith("result=")
     data = platform_schemas.validate("classroom", base64.b64decode(line.removeprefix("result=")).decode())
     assert (data["status"], sum(t["score"] for t in data["tests"]), data["max_score"]) == ("fail", 2, 3)
@@ -303,21 +393,53 @@ def test_the_exported_gradescope_autograder_grades_a_submission(kit, course, sub
     names = archive.namelist()
     assert {"setup.sh", "run_autograder", f"problems/{PROBLEM}/tests.py"} <= set(names)
     assert not [n for n in names if n.endswith("solution.py")]
-    # Gradescope's layout, in a folder: the zip in source/, the learner's file in submission/.
+    assert archive.read(kit.wheel.name) == (course / ".exercise-kit" / kit.wheel.name).read_bytes()
+    # Gradescope's layout: the zip unpacked in source/, run_autograder copied beside it, the learner's
+    # upload in submission/, its metadata beside them, results/ read back.
     autograder = tmp_path / "autograder"
     archive.extractall(autograder / "source")
     for script in ("setup.sh", "run_autograder"):
         (autograder / "source" / script).chmod(0o755)
+    shutil.copy2(autograder / "source" / "run_autograder", autograder / "run_autograder")
     (autograder / "submission").mkdir()
     (autograder / "submission" / "answer.py").write_text(WRONG)
-    env = {**kit.env, "AUTOGRADER": str(autograder), "PYTHON": str(kit.venv / "bin" / "python"),
-           "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(WHEELHOUSE)}
-    _run([autograder / "source" / "setup.sh"], env=env)
-    _run([autograder / "source" / "run_autograder"], env=env, cwd=autograder)
+    (autograder / "submission_metadata.json").write_text('{"id": 1, "users": [], "previous_submissions": []}')
+    # An Ubuntu image without python3-venv: the first venv fails, setup.sh installs the package with apt-get.
+    python3 = _gradescope_python()
+    _fill_wheelhouse(python3, kit.wheel)
+    ubuntu = tmp_path / "ubuntu"
+    ubuntu.mkdir()
+    apt_log = tmp_path / "apt-get.log"
+    _script(ubuntu / "apt-get", f'echo "$*" >> {apt_log}; : > {ubuntu / "venv-installed"}')
+    _script(ubuntu / "python3", f'if [ "$1 $2" = "-m venv" ] && [ ! -e {ubuntu / "venv-installed"} ]; then\n'
+                     f'  echo "ensurepip is not available" >&2; exit 1\nfi\nexec {python3} "$@"')
+    env = {**kit.env, **OFFLINE_PIP, "AUTOGRADER": str(autograder), "PATH": f"{ubuntu}{os.pathsep}{kit.tools}"}
+    _run([autograder / "source" / "setup.sh"], env=env, cwd=autograder / "source")
+    assert apt_log.read_text().splitlines()[-1] == "install -y -qq python3-venv"
+    kit_python = autograder / "kit" / "bin" / "python"
+    assert _run([kit_python, "-c", "import sys; print(sys._base_executable)"]).stdout.strip() == python3
+
+    _run([autograder / "run_autograder"], env=env, cwd=autograder)
     results = platform_schemas.validate("gradescope", (autograder / "results" / "results.json").read_text())
     assert results["score"] == 2 and [t["status"] for t in results["tests"]] == ["passed", "failed"]
     # Two files: the learner is told what to upload, and scores nothing.
     (autograder / "submission" / "notes.py").write_text("")
-    _run([autograder / "source" / "run_autograder"], env=env, cwd=autograder)
+    _run([autograder / "run_autograder"], env=env, cwd=autograder)
     results = platform_schemas.validate("gradescope", (autograder / "results" / "results.json").read_text())
     assert results == {"score": 0, "output": "Upload exactly one .py file (this submission has 2)."}
+
+
+def test_pipx_installs_the_carried_wheel(kit, course, submissions, tmp_path):
+    """`pipx install` as the course's README says, with pipx itself in a throwaway environment."""
+    pipx_venv = tmp_path / "pipx"
+    _run([sys.executable, "-m", "venv", pipx_venv])
+    _install(pipx_venv, "pipx")
+    _fill_wheelhouse(pipx_venv / "bin" / "python", "pip>=26.1")  # pipx upgrades its shared libraries' pip
+    bin_dir = tmp_path / "bin"
+    env = {**kit.env, **OFFLINE_PIP, "PATH": f"{bin_dir}{os.pathsep}{kit.tools}", "PIPX_HOME": str(tmp_path / "pipx-home"),
+           "PIPX_BIN_DIR": str(bin_dir), "PIPX_MAN_DIR": str(tmp_path / "man")}
+    _run([pipx_venv / "bin" / "pipx", "install", course / ".exercise-kit" / kit.wheel.name], env=env, cwd=course)
+    command = bin_dir / "exercise-kit"
+    assert "init" in _run([command, "--help"], env=env).stdout
+    graded = _run([command, "grade", PROBLEM, submissions / "good.py", "--format", "json"], env=env, cwd=course)
+    assert json.loads(graded.stdout)["score"] == 3

@@ -139,10 +139,15 @@ def test_a_failed_download_is_named_with_a_retry_and_no_verdict(browser, base_ur
         assert f"could not download {blocked}" in text
         learner.page.click('[data-testid="run-tests"]')  # Run retries: still no verdict on the code
         learner.page.wait_for_selector(f'{STATUS}[data-state="error"]', timeout=FAILED_BOOTS_MS)
-        assert learner.page.get_attribute('[data-testid="summary"]', "data-passed") is None
+        summary = learner.page.locator('[data-testid="summary"]')
+        assert summary.inner_text().startswith(
+            f"Your code was not graded: Python could not start: could not download {blocked}")
+        assert summary.get_attribute("data-passed") is None
         learner.context.unroute(f"**/*{blocked}*")
         learner.page.click('[data-testid="retry"]')
-        assert len(learner.wait_results()) == TESTS  # the run that waited goes on
+        learner.page.wait_for_selector(f'{STATUS}[data-state="ready"]', timeout=FAILED_BOOTS_MS)
+        learner.page.click('[data-testid="run-tests"]')
+        assert len(learner.wait_results()) == TESTS
     finally:
         learner.errors.clear()  # the worker's failed import is reported as a page error in Chromium
         learner.close()

@@ -1,4 +1,4 @@
-"""The instructor's commands on a course folder: `init`, `build`, `serve` and `export gradescope`.
+"""The instructor's commands on a course folder: `init`, `vendor`, `build`, `serve` and `export gradescope`.
 
 Each runs in the course folder (the current one) and raises a PublishError whose message says what to
 do; the command line prints it as its one line on stderr.
@@ -8,23 +8,51 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import Callable
 
 from ..core import problem as problems
-from . import build, course, gradescope, runtime, serve
+from . import build, course, gradescope, runtime, serve, wheels
 
 EXIT_OK = 0
+# Commands that write the course's copy of the kit, rather than run beside it.
+COURSE_MAKERS = {"init", "vendor"}
+WHEEL_HELP = "the kit's wheel to carry (default: this installation's, written from its files)"
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
     root = Path(args.folder)
     title = args.title or root.resolve().name.replace("-", " ").replace("_", " ").capitalize()
-    course.init(root, title)
-    print(f"created the course '{title}' in {root}/: course.toml, problems/, README.md, _headers and")
+    carried = course.init(root, title, args.wheel)[-1]
+    print(f"created the course '{title}' in {root}/: course.toml, problems/, README.md, _headers,")
     print("  .github/workflows/ (pages.yml publishes the site, classroom.yml grades GitHub Classroom submissions)")
+    print(f"  and {_describe(carried, root)}, which the workflows install: commit it with the course")
     print(f"next: cd {root} && exercise-kit new my-problem")
     return EXIT_OK
+
+
+def _cmd_vendor(args: argparse.Namespace) -> int:
+    root = Path.cwd()
+    if not (root / course.CONFIG).is_file():
+        raise course.CourseError(f"{root}: no {course.CONFIG} here; run this in a course folder "
+                                 "(`exercise-kit init DIR` makes one)")
+    carried = course.vendor(root, args.wheel)
+    print(f"this course now carries {_describe(carried, root)}: commit {course.VENDORED}/ so that its "
+          "workflows install this version")
+    return EXIT_OK
+
+
+def _describe(wheel: Path, root: Path) -> str:
+    return (f"exercise-kit {wheels.wheel_version(wheel)} ({wheel.relative_to(root).as_posix()}, "
+            f"{wheel.stat().st_size / 1e6:.1f} MB)")
+
+
+def warn_about_the_course() -> None:
+    """Say, on stderr, when the course in this folder would run another kit in CI than the one here."""
+    warning = course.version_warning(Path.cwd())
+    if warning:
+        print(f"exercise-kit: warning: {warning}", file=sys.stderr)
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
@@ -55,12 +83,23 @@ def add_to(commands: argparse._SubParsersAction, find_problem: Callable[[str], p
     init_cmd = commands.add_parser(
         "init", help="make a new course folder",
         description="Create a course in FOLDER: course.toml, problems/, a README for its authors, "
-        "CI workflows (publish on GitHub Pages, grade in GitHub Classroom) and _headers for Netlify or "
-        "Cloudflare Pages. FOLDER must not exist or be empty.",
+        "CI workflows (publish on GitHub Pages, grade in GitHub Classroom), _headers for Netlify or "
+        f"Cloudflare Pages, and this kit's wheel in {course.VENDORED}/ for the workflows to install. "
+        "FOLDER must not exist or be empty.",
     )
     init_cmd.add_argument("folder", metavar="FOLDER")
     init_cmd.add_argument("--title", help="the course's title (default: from FOLDER's name)")
+    init_cmd.add_argument("--wheel", type=Path, metavar="WHL", help=WHEEL_HELP)
     init_cmd.set_defaults(run=_cmd_init)
+
+    vendor_cmd = commands.add_parser(
+        "vendor", help="give the course this version of the kit, for its CI",
+        description=f"Replace the kit's wheel that the course in this folder carries ({course.VENDORED}/, "
+        "installed by its CI workflows and Gradescope autograders) by this installation's. Run it after "
+        "upgrading the kit, then commit the folder.",
+    )
+    vendor_cmd.add_argument("--wheel", type=Path, metavar="WHL", help=WHEEL_HELP)
+    vendor_cmd.set_defaults(run=_cmd_vendor)
 
     build_cmd = commands.add_parser(
         "build", help="build the course's static site",
@@ -106,12 +145,14 @@ def add_to(commands: argparse._SubParsersAction, find_problem: Callable[[str], p
     gradescope_cmd.add_argument("problem", metavar="PROBLEM", help="problem id or folder")
     gradescope_cmd.add_argument("--output", metavar="ZIP", help="default: PROBLEM-gradescope.zip")
     gradescope_cmd.add_argument("--wheel", type=Path, metavar="WHL",
-                                help="the kit's wheel to install (default: this installation, repacked)")
+                                help=f"the kit's wheel to install (default: the course's, in {course.VENDORED}/, "
+                                "else this installation's)")
 
     def export_gradescope(args: argparse.Namespace) -> int:
         problem = find_problem(args.problem)
         out = Path(args.output or f"{problem.id}-gradescope.zip")
-        gradescope.export(problem, out, args.wheel)
+        carried = course.vendored(Path.cwd())
+        gradescope.export(problem, out, args.wheel or (carried[0] if len(carried) == 1 else None))
         print(f"wrote {out}: upload it as the autograder of a Gradescope programming assignment")
         return EXIT_OK
 

@@ -1,15 +1,19 @@
 """`export gradescope PROBLEM`: the autograder zip Gradescope builds its grading image from.
 
-The zip holds `setup.sh` (installs this kit's wheel, carried in the zip, into a virtual environment),
+The zip holds `setup.sh` (installs the kit's wheel, carried in the zip, into a virtual environment),
 `run_autograder` (grades the one .py file a learner uploaded, in the same confined child process as
 `grade`, and writes `results/results.json`), the kit's wheel and the problem's grading files: never
 its reference solution. Both scripts take the autograder folder from $AUTOGRADER (Gradescope's
 /autograder by default), so that the zip can be tried out anywhere.
+
+Gradescope's layout, from its autograder specification: the zip unpacked in /autograder/source,
+setup.sh run there once as root when the image is built (with network access), run_autograder copied
+to /autograder/run_autograder and run as root for each submission, with the learner's files in
+/autograder/submission; it must leave /autograder/results/results.json.
 """
 
 from __future__ import annotations
 
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -18,20 +22,26 @@ from . import wheels
 
 SETUP = """\
 #!/usr/bin/env bash
-# Gradescope runs this once, as root, while it builds the autograder's image.
+# Gradescope runs this once, as root, while it builds the autograder's image, with the zip unpacked in
+# $AUTOGRADER/source. It installs the kit's wheel, carried in the zip, into a virtual environment; the
+# kit's dependencies (NumPy, Jinja, Markdown) come from PyPI, where they are published.
 set -euo pipefail
 AUTOGRADER="${AUTOGRADER:-/autograder}"
 PYTHON="${PYTHON:-python3}"
-if ! "$PYTHON" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
-  apt-get update -qq && apt-get install -y -qq python3 python3-venv >/dev/null
-fi
+apt_install() { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+command -v "$PYTHON" >/dev/null || apt_install python3 python3-venv
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
-  echo "exercise-kit needs Python 3.12 or newer: choose the Ubuntu 24.04 base image in Gradescope's" \\
-       "autograder settings" >&2
+  echo "exercise-kit needs Python 3.12 or newer, and $PYTHON is $("$PYTHON" -V 2>&1): choose the" \\
+       "Ubuntu 24.04 base image in Gradescope's autograder settings" >&2
   exit 1
 fi
-"$PYTHON" -m venv "$AUTOGRADER/kit"
-"$AUTOGRADER/kit/bin/pip" install --quiet "$AUTOGRADER"/source/{wheel}
+# Ubuntu's Python makes virtual environments only once its python3-venv package is installed.
+if ! "$PYTHON" -m venv "$AUTOGRADER/kit" >/dev/null 2>&1; then
+  rm -rf "$AUTOGRADER/kit"
+  apt_install python3-venv
+  "$PYTHON" -m venv "$AUTOGRADER/kit"
+fi
+"$AUTOGRADER/kit/bin/python" -m pip install --quiet --disable-pip-version-check "$AUTOGRADER"/source/{wheel}
 """
 
 RUN_AUTOGRADER = """\
@@ -56,11 +66,9 @@ exit 0
 
 
 def export(problem: problems.Problem, out: Path, wheel: Path | None = None) -> Path:
-    """Write the autograder zip for `problem` to `out`; `wheel` is the kit's wheel (default: repacked)."""
-    if wheel is not None and not wheel.is_file():
-        raise wheels.WheelError(f"--wheel {wheel}: no such file")
-    with tempfile.TemporaryDirectory() as work:
-        wheel = wheel or wheels.kit_wheel(Path(work))
+    """Write the autograder zip for `problem` to `out`; `wheel` is the kit's wheel (default: this
+    installation's)."""
+    with wheels.the_kit_wheel(wheel) as wheel:
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             _add(archive, "setup.sh", SETUP.replace("{wheel}", wheel.name), executable=True)

@@ -2,20 +2,23 @@
 
 - the browser's wheel: the core and the worker's entry points only, compiled to .pyc when this
   interpreter's bytecode is Pyodide's (Python 3.13), with its entry for Pyodide's lock file;
-- this kit's own wheel, repacked from its installed files, for platforms that install it themselves
-  (Gradescope's autograder zip carries it).
+- this kit's own wheel, written from its running files, for what installs the kit without PyPI: a course
+  carries it in `.exercise-kit/` for its CI workflows, and Gradescope's autograder zip carries it.
 """
 
 from __future__ import annotations
 
 import base64
+import fnmatch
 import hashlib
 import importlib.metadata
 import py_compile
 import sys
 import tempfile
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import harness
 
@@ -23,11 +26,14 @@ from . import PublishError
 
 PACKAGE = Path(harness.__file__).resolve().parent
 DISTRIBUTION = "exercise-kit"
+FILE_NAME = DISTRIBUTION.replace("-", "_")  # the distribution's name in its wheel's file names
 # What the browser runs: the core and the worker's entry points, nothing of the CLI, sandbox or authoring.
 BROWSER_MODULES = ("__init__.py", "browser.py", "inprocess.py", "core/*.py")
 PYODIDE_PYTHON = (3, 13)
-# Left out when repacking: what the installer wrote, not the package.
-INSTALLER_FILES = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+# The kit's prebuilt front end, inside the package: a wheel without it cannot build a site.
+FRONTEND = "publish/frontend"
+# Compiled files beside the sources are the interpreter's cache, not the package.
+LEFT_OUT = {".pyc", ".pyo"}
 
 
 class WheelError(PublishError):
@@ -43,6 +49,10 @@ def write_wheel(path: Path, files: dict[str, bytes], info: str) -> Path:
         for name, data in sorted(files.items()):
             archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
     return path
+
+
+def _wheel_file(tag: str) -> bytes:
+    return f"Wheel-Version: 1.0\nGenerator: exercise-kit\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
 
 
 def _urlsafe_digest(data: bytes) -> str:
@@ -61,9 +71,7 @@ def browser_wheel(dist: Path) -> Path:
     tag = "cp313-none-any" if compiled else "py3-none-any"
     info = f"harness-{version}.dist-info"
     files[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: harness\nVersion: {version}\n".encode()
-    files[f"{info}/WHEEL"] = (
-        f"Wheel-Version: 1.0\nGenerator: exercise-kit\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
-    )
+    files[f"{info}/WHEEL"] = _wheel_file(tag)
     return write_wheel(dist / f"harness-{version}-{tag}.whl", files, info)
 
 
@@ -122,26 +130,65 @@ def lock_entry(wheel: Path) -> dict:
 
 
 def kit_wheel(dist: Path) -> Path:
-    """This kit's own wheel, rebuilt from the files pip installed (an editable install has none)."""
+    """This kit's own wheel, written from the running package's files and its installed metadata.
+
+    The same wheel whether the kit runs from an installed wheel or from its repository (an editable
+    install or a source checkout, where the front end must have been prebuilt by `make frontend`).
+    """
     try:
         installed = importlib.metadata.distribution(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
-        installed = None
-    files = (installed.files or []) if installed is not None else []
-    infos = [str(f).split("/")[0] for f in files if str(f).endswith(".dist-info/METADATA")]
-    init = next((f for f in files if str(f) == "harness/__init__.py"), None)
-    # A source checkout's metadata (an egg-info, or an editable install's) lists no installed package.
-    if not infos or init is None or Path(init.locate()).resolve() != PACKAGE / "__init__.py":
         raise WheelError(
-            f"{DISTRIBUTION} is not installed from a wheel here (an editable or source checkout); "
-            f"install its wheel (`pip install {DISTRIBUTION}`) or pass --wheel PATH"
-        )
-    info = infos[0]
-    packed = {}
-    for file in files:
-        name = str(file)
-        if name.startswith(("harness/", f"{info}/")) and "__pycache__" not in name \
-                and name.rpartition("/")[2] not in INSTALLER_FILES:
-            packed[name] = Path(file.locate()).read_bytes()
-    version = installed.version
-    return write_wheel(dist / f"{DISTRIBUTION.replace('-', '_')}-{version}-py3-none-any.whl", packed, info)
+            f"{DISTRIBUTION}'s metadata is not installed with this copy of the kit ({PACKAGE}); "
+            f"install the kit (`pip install -e .` in its repository) or pass --wheel PATH"
+        ) from None
+    if not (PACKAGE / FRONTEND).is_dir():
+        raise WheelError(f"{PACKAGE / FRONTEND} holds no prebuilt front end: in the kit's repository run "
+                         "`make frontend` (needs Node), or pass --wheel PATH")
+    version = harness.__version__
+    info = f"{FILE_NAME}-{version}.dist-info"
+    files = {f"harness/{path.relative_to(PACKAGE).as_posix()}": path.read_bytes()
+             for path in sorted(PACKAGE.rglob("*"))
+             if path.is_file() and "__pycache__" not in path.parts and path.suffix not in LEFT_OUT}
+    files[f"{info}/METADATA"] = _metadata(installed, version).encode()
+    files[f"{info}/WHEEL"] = _wheel_file("py3-none-any")
+    scripts = [f"{e.name} = {e.value}\n" for e in installed.entry_points if e.group == "console_scripts"]
+    files[f"{info}/entry_points.txt"] = ("[console_scripts]\n" + "".join(scripts)).encode()
+    return write_wheel(dist / wheel_name(version), files, info)
+
+
+def wheel_name(version: str) -> str:
+    return f"{FILE_NAME}-{version}-py3-none-any.whl"
+
+
+@contextmanager
+def the_kit_wheel(wheel: Path | None) -> Iterator[Path]:
+    """`wheel`, once checked to be the kit's; by default this kit's, written to a folder that lasts the block."""
+    if wheel is not None:
+        yield check_kit_wheel(wheel)
+        return
+    with tempfile.TemporaryDirectory() as work:
+        yield kit_wheel(Path(work))
+
+
+def check_kit_wheel(wheel: Path) -> Path:
+    """`wheel`, when it is a file named as this kit's wheels are; else a WheelError that says so."""
+    if not wheel.is_file():
+        raise WheelError(f"--wheel {wheel}: no such file")
+    if not fnmatch.fnmatch(wheel.name, wheel_name("*")):
+        raise WheelError(f"--wheel {wheel}: not {DISTRIBUTION}'s wheel (its name is {wheel_name('VERSION')})")
+    return wheel
+
+
+def wheel_version(wheel: Path) -> str:
+    """The version in a wheel's file name (`exercise_kit-0.1.0-py3-none-any.whl` -> `0.1.0`)."""
+    return wheel.name.split("-")[1] if wheel.name.count("-") >= 4 else "?"
+
+
+def _metadata(installed: importlib.metadata.Distribution, version: str) -> str:
+    # The fields pip reads; the version is the running package's (a checkout's metadata may be older).
+    fields = [("Metadata-Version", "2.1"), ("Name", DISTRIBUTION), ("Version", version)]
+    fields += [(key, installed.metadata[key]) for key in ("Summary", "Requires-Python") if installed.metadata[key]]
+    fields += [("Provides-Extra", extra) for extra in installed.metadata.get_all("Provides-Extra") or []]
+    fields += [("Requires-Dist", requirement) for requirement in installed.requires or []]
+    return "".join(f"{key}: {value}\n" for key, value in fields)

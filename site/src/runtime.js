@@ -187,7 +187,9 @@ export class Runtime {
     this.failures += 1;
     if (this.failures > BOOT_RETRIES) {
       this.failure = reason;
-      this.emit();
+      // A run that waited for Python ends here, as our failure: never left "running", never a verdict.
+      if (this.job) this.finish("reject", new RuntimeFailure(`Python could not start: ${reason}`));
+      else this.emit();
       return;
     }
     this.progress = { text: `Retrying (${reason})…`, fraction: 0 };

@@ -245,18 +245,22 @@ test("a worker script that cannot be loaded counts as a failed boot", () => {
   assert.match(runtime.status().text, /Retrying \(the worker script could not be loaded\)/);
 });
 
-test("a run pending when Python cannot start waits through the error and runs after Retry", async () => {
+test("a run pending when Python cannot start ends as our failure naming the download; Run again retries", async () => {
   const { runtime, worker, clock, ready, state } = setUp();
   const done = runtime.grade("code");
   for (let attempt = 0; attempt <= BOOT_RETRIES; attempt += 1) {
     worker().say({ type: "fatal", message: "could not download numpy.whl (network error)" });
     clock.advance(RETRY_DELAY_MS * (attempt + 1));
   }
+  await assert.rejects(done, (error) => error instanceof RuntimeFailure
+    && error.message === "Python could not start: could not download numpy.whl (network error)");
   assert.equal(state(), "error");
-  runtime.retry();
+  assert.equal(runtime.job, null);
+  const again = runtime.grade("code"); // the page's Run button: retries at once
+  assert.equal(state(), "running");
   ready();
   worker().say({ type: "finished", runId: worker().job.runId, result: { status: "pass" } });
-  assert.deepEqual(await done, { status: "pass" });
+  assert.deepEqual(await again, { status: "pass" });
 });
 
 test("Run in the error state retries at once", () => {
