@@ -54,12 +54,25 @@ def collect(paths: list[str]) -> list[Path]:
         path = Path(name)
         if not os.path.lexists(name) and not os.path.lexists(name.rstrip("/")):
             raise BatchError(f"{display(name)}: no such file or folder")
-        if path.is_dir() and not os.path.islink(name.rstrip("/") or "/"):
-            for folder, _, files in os.walk(path, followlinks=False):
+        if is_folder(name) and not os.path.islink(name.rstrip("/") or "/"):
+            for folder, _, files in os.walk(path, onerror=_unreadable, followlinks=False):
                 found.update(Path(folder, f) for f in files if f.endswith(".py"))
         else:
             found.add(path)
     return sorted(found)
+
+
+def is_folder(name: str) -> bool:
+    """Whether `name` is a folder; False when it cannot be looked at (reading it then says why)."""
+    try:
+        return stat.S_ISDIR(os.stat(name).st_mode)
+    except OSError:
+        return False
+
+
+def _unreadable(exc: OSError) -> None:
+    """A folder of the batch that cannot be listed: its submissions would be lost without a word."""
+    raise BatchError(f"{display(exc.filename or '')}: cannot be read: {reason(exc)}")
 
 
 def shard(paths: list[Path], spec: str | None) -> list[Path]:
