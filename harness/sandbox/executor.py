@@ -349,7 +349,7 @@ class ForkedChild:
         started = time.monotonic()
         deadline = min(started + budget * self._wall_factor, self._deadline)
         if self._own_time:
-            self._own_time.stop()
+            self._own_time.hand_over()
         try:
             wire.send(self._requests, request)
             self._await_reply(budget, deadline)
