@@ -202,7 +202,7 @@ def cpu_per_submission(rounds: int = 60) -> CpuSplit:
     """Grades correct and wrong sources in this process through the batch's own executor; the zygote's
     and the children's CPU come from /proc/PID/schedstat (exact, whatever the load)."""
     from harness.authoring import expected
-    from harness.batch import executor_for
+    from harness.batch import executor_for, pin_to_a_core
     from harness.core import problem as problems, runner
     from harness.inprocess import InProcess
     from harness.sandbox.executor import Zygote
@@ -212,6 +212,7 @@ def cpu_per_submission(rounds: int = 60) -> CpuSplit:
     problem = problems.load(PROBLEM)
     entry = problem.manifest.entry
     with Zygote() as zygote:
+        pin_to_a_core()()  # as each of a batch's threads is (the zygote, started before, is not)
         with executor_for(problem, zygote) as reference:
             problem = expected.held_out(problem, 1, reference)
         started = time.process_time()
