@@ -145,7 +145,8 @@ def pin_to_a_core() -> Callable[[], None]:
     """Pins each thread that calls it to the next of this process's cores, in turn.
 
     A child runs on its grading thread's cores (`ForkedChild`), so each submission and its tests hand
-    over on one core, its caches warm: measured, 14% less CPU per submission than when both float.
+    over on one core, its caches warm, and no wake-up crosses cores: measured on two cores, a third more
+    submissions per second at --jobs 2 (README, "Measured").
     """
     cores, turn = sorted(os.sched_getaffinity(0)), itertools.count()
 
