@@ -269,7 +269,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=usable_cores())
     args = parser.parse_args()
-    load_before = os.getloadavg()[0]
+    load_before, cores = os.getloadavg()[0], usable_cores()  # before cpu_per_submission pins this thread
     folder = Path(tempfile.mkdtemp(prefix="bench-grade-"))
     try:
         files = generate(folder / "mixed", args.count)
@@ -301,7 +301,6 @@ def main() -> int:
     differing = sorted(name for name in single_verdicts if single_verdicts[name] != batch_verdicts.get(name))
     kinds = {kind: sum(p.name.startswith(kind) for p in files) for kind in MIX}
     batch_rate, single_rate = len(files) / batch_seconds, len(files) / single_seconds
-    cores = usable_cores()
     print(f"bench-grade: {cores} usable cores, load average {load_before:.1f} at the start and {load_after:.1f} "
           "at the end (wall rates fall with load; CPU figures do not)")
     print(f"  {len(files)} submissions ({', '.join(f'{n} {k}' for k, n in kinds.items())}):")
