@@ -7,12 +7,14 @@ its own. `shard(paths, "i/n")` splits a course deterministically across a CI mat
 from __future__ import annotations
 
 import errno
+import itertools
 import math
 import os
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .core import runner
 from .core.problem import Problem
@@ -57,7 +59,7 @@ def collect(paths: list[str]) -> list[Path]:
         path = Path(name)
         if not os.path.lexists(name) and not os.path.lexists(name.rstrip("/")):
             raise BatchError(f"{display(name)}: no such file or folder")
-        if path.is_dir() and not os.path.islink(name.rstrip("/") or "/"):
+        if is_folder(name) and not os.path.islink(name.rstrip("/") or "/"):
             unlisted: list[OSError] = []
             for folder, folders, files in os.walk(path, onerror=unlisted.append, followlinks=False):
                 found.update(Path(folder, f) for f in files if f.endswith(".py"))
@@ -67,6 +69,15 @@ def collect(paths: list[str]) -> list[Path]:
         else:
             found.add(path)
     return sorted(found)
+
+
+def is_folder(name: str) -> bool:
+    """Whether `name` is a folder; False when it cannot be looked at (reading it then says why)."""
+    try:
+        return stat.S_ISDIR(os.stat(name).st_mode)
+    except OSError:
+        return False
+
 
 
 def shard(paths: list[Path], spec: str | None) -> list[Path]:
@@ -135,6 +146,21 @@ def display(name: Path | str) -> str:
     return one_line(os.fsencode(name).decode("utf-8", "surrogateescape"))  # bad bytes: lone surrogates
 
 
+def pin_to_a_core() -> Callable[[], None]:
+    """Pins each thread that calls it to the next of this process's cores, in turn.
+
+    A child runs on its grading thread's cores (`ForkedChild`), so each submission and its tests hand
+    over on one core, its caches warm, and no wake-up crosses cores: measured on two cores, a third more
+    submissions per second at --jobs 2 (README, "Measured").
+    """
+    cores, turn = sorted(os.sched_getaffinity(0)), itertools.count()
+
+    def pin() -> None:
+        os.sched_setaffinity(0, {cores[next(turn) % len(cores)]})
+
+    return pin
+
+
 def grade_all(problem: Problem, paths: list[Path], jobs: int, zygote: Zygote) -> list[Graded]:
     """One record per path, in order, whatever a submission does; a broken problem (ProblemError) stops all."""
     def grade(path: Path) -> Graded:
@@ -151,7 +177,7 @@ def grade_all(problem: Problem, paths: list[Path], jobs: int, zygote: Zygote) ->
             return Graded(name, runner.unloadable(
                 problem, f"could not be graded (the grader's fault, not yours): {type(exc).__name__}: {exc}"))
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, jobs), initializer=pin_to_a_core()) as pool:
         futures = [pool.submit(grade, path) for path in paths]
         try:
             return [future.result() for future in futures]

@@ -104,7 +104,7 @@ def _cmd_grade(args: argparse.Namespace) -> int:
     problems.require_expected(problem)
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1 (got {args.jobs})")
-    single = len(args.submissions) == 1 and not Path(args.submissions[0]).is_dir() and not args.shard
+    single = len(args.submissions) == 1 and not batch.is_folder(args.submissions[0]) and not args.shard
     if single and args.format not in SINGLE_FORMATS:
         raise UsageError(f"--format {args.format} is for batches (several submissions or a folder)")
     if not single and args.format not in BATCH_FORMATS:

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -407,3 +408,59 @@ def test_the_graders_memory_is_bounded_per_reply_before_decoding(tmp_path, capsy
             print(f"\ngrader peak RSS, 8 MiB replies of {name}: {peak:.0f} MiB (a correct submission: "
                   f"{baseline:.0f} MiB, +{peak - baseline:.0f} MiB)")
         assert code == 1 and peak - baseline < 64, (name, peak, baseline)
+
+
+# ---- Not root: what still holds, measured by dropping to nobody (README: "Isolation") ------------------
+
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def as_nobody(*command: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "TMPDIR": str(cwd),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([*NOBODY, *command], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def nobodys_folder():
+    """A folder nobody can write in, outside pytest's own (which only root may enter)."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("drops from root to nobody with setpriv")
+    folder = Path(tempfile.mkdtemp(prefix="harness-nobody-"))
+    folder.chmod(0o777)
+    try:
+        if as_nobody(sys.executable, "-c", "import harness, numpy", cwd=folder).returncode != 0:
+            pytest.skip(f"nobody cannot run {sys.executable} or read the repository")
+        yield folder
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_without_root_a_batch_still_holds_and_one_line_says_what_is_off(nobodys_folder):
+    submissions = nobodys_folder / "submissions"
+    submissions.mkdir()
+    for scenario in ("hostile-reads-tests", "hostile-connects-out", "hostile-fork-bomb"):
+        shutil.copy(SCENARIOS / scenario / "submission.py", submissions / f"{scenario}.py")
+    shutil.copy(PROBLEMS / "label-smoothing" / "solution.py", submissions / "solution.py")
+    run = as_nobody(sys.executable, "-m", "harness", "grade", str(PROBLEMS / "label-smoothing"), str(submissions),
+                    "--format", "json", cwd=nobodys_folder)
+    assert run.returncode == 1, run.stderr
+    report = json.loads(run.stdout)
+    if "user, network and IPC namespaces" not in report["summary"]["isolation"]:
+        pytest.skip(f"this kernel gives no user namespaces: {report['summary']['isolation']}")
+    assert run.stderr == ("exercise-kit: warning: submissions ran less isolated than under root: "
+                          "no uid of its own (submissions run as this user)\n")
+    statuses = {Path(r["submission"]).stem: r["status"] for r in report["submissions"]}
+    assert statuses == {"hostile-connects-out": "fail", "hostile-fork-bomb": "fail", "hostile-reads-tests": "fail",
+                        "solution": "pass"}
+
+
+def test_a_folder_of_the_batch_that_cannot_be_read_is_its_record_not_skipped(nobodys_folder):
+    hidden = nobodys_folder / "submissions" / "hidden"
+    hidden.mkdir(parents=True)
+    shutil.copy(PROBLEMS / "label-smoothing" / "solution.py", hidden / "solution.py")
+    hidden.chmod(0o700)  # root's: nobody cannot list it
+    run = as_nobody(sys.executable, "-m", "harness", "grade", str(PROBLEMS / "label-smoothing"),
+                    str(nobodys_folder / "submissions"), cwd=nobodys_folder)
+    assert run.returncode == 1, run.stderr  # that folder's record, and the batch goes on
+    assert f"{hidden}: cannot be read: Permission denied" in run.stdout

@@ -184,7 +184,9 @@ class Zygote:
         try:
             with self._lock:
                 uid = self._uids.take() if self._uids else os.getuid()
-                config = {"workdir": workdir, "uid": uid, "limits": asdict(limits)}
+                # The child runs on the cores this thread may use: a batch pins each of its threads to
+                # a core, so that a submission and its tests hand over on one core's warm caches.
+                config = {"workdir": workdir, "uid": uid, "limits": asdict(limits), "cores": sorted(os.sched_getaffinity(0))}
                 socket.send_fds(self._socket, [json.dumps(config).encode()], [request_read, reply_write])
         except OSError:
             os.close(request_write)
@@ -349,7 +351,7 @@ class ForkedChild:
         started = time.monotonic()
         deadline = min(started + budget * self._wall_factor, self._deadline)
         if self._own_time:
-            self._own_time.stop()
+            self._own_time.hand_over()
         try:
             wire.send(self._requests, request)
             self._await_reply(budget, deadline)

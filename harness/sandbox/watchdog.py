@@ -76,8 +76,15 @@ class OwnTime:
         self._interrupted = 0.0
         self._stretch = _Stretch(thread, clock, time.clock_gettime(clock), time.monotonic())
 
+    def hand_over(self) -> None:
+        """The problem's code calls the submission: the stretch ends, unless it was interrupted and its
+        code swallowed that, which it may not undo by calling on (it gets the interruption again)."""
+        if self._stretch is not None and self._interrupted:
+            raise self.exceeded()
+        self.stop()
+
     def stop(self) -> None:
-        """The problem's code has handed over to the submission (or is done)."""
+        """The problem's code is done (its executor closes)."""
         self._stretch = None
 
     def check(self) -> None:

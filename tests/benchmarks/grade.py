@@ -7,10 +7,14 @@ with one fresh `python -m harness grade PROBLEM FILE` process per submission, on
 CI script would with the single-file command. Prints submissions per second for both, the ratio, and
 whether both gave the same verdicts, test by test. Goal: at least 20x the baseline.
 
-Then, in the same run: the batch's rate on correct and wrong submissions only (goal: 120/s); the cost of
-each isolation layer, timed on its own against a bare fork; and the grader's peak memory (its own
-ru_maxrss) grading an attack batch, submissions whose replies flood 60 MB and 7 MB each, beside the
-same figure for a batch of correct submissions.
+Then, in the same run: the batch's rate on correct and wrong submissions only (goal: 120/s), overall
+and after the command's start, at --jobs N and 2N; the CPU each submission costs with every layer on,
+split between the grader, the zygote's fork and the child (fork to ready, loading, each call), read
+from /proc/PID/schedstat so that load does not distort it, beside the baseline's CPU per submission;
+the cost of each isolation layer, timed in alternation with a bare fork; and the grader's peak memory
+(its own ru_maxrss) grading an attack batch, submissions whose replies flood 60 MB and 7 MB each, beside
+the same figure for a batch of correct submissions. The load average is printed first: wall rates fall
+with it, CPU figures do not.
 """
 
 from __future__ import annotations
@@ -112,6 +116,13 @@ def cpu_ms() -> float:
     return (time.process_time() + children.ru_utime + children.ru_stime) * 1000
 
 
+def over_bare_fork_ms(prepare, rounds: int = 10, forks: int = 20) -> float:
+    """What `prepare` adds to a bare fork, in CPU milliseconds: the two timed in alternation, so that a
+    change of load falls on both."""
+    extra = sum(per_fork_ms(prepare, forks) - per_fork_ms(lambda: None, forks) for _ in range(rounds))
+    return extra / rounds
+
+
 def per_fork_ms(prepare, rounds: int = 200) -> float:
     """CPU milliseconds of a fork whose child runs `prepare()` and exits, waited for."""
     started = cpu_ms()
@@ -131,17 +142,16 @@ def layer_costs() -> list[tuple[str, str]]:
     from harness.sandbox import kernel
     from harness.sandbox.executor import UidBlock, remove_tree
 
-    bare = per_fork_ms(lambda: None)
-    rows = [("fork and wait, bare (the reference)", f"{bare:.3f} ms")]
-    rows.append(("seccomp filter, per submission", f"{per_fork_ms(kernel.install_seccomp) - bare:+.3f} ms"))
+    rows = [("fork and wait, bare (the reference)", f"{per_fork_ms(lambda: None):.3f} ms")]
+    rows.append(("seccomp filter, per submission", f"{over_bare_fork_ms(kernel.install_seccomp):+.3f} ms"))
     rows.append(("death with the zygote (prctl), per submission",
-                 f"{per_fork_ms(lambda: kernel.die_with_parent(os.getppid())) - bare:+.3f} ms"))
+                 f"{over_bare_fork_ms(lambda: kernel.die_with_parent(os.getppid())):+.3f} ms"))
     if os.geteuid() == 0:
-        namespaces = per_fork_ms(lambda: os.unshare(os.CLONE_NEWNET | os.CLONE_NEWIPC), rounds=50) - bare
+        namespaces = over_bare_fork_ms(lambda: os.unshare(os.CLONE_NEWNET | os.CLONE_NEWIPC), forks=5)
         rows.append(("network + IPC namespaces, once per run (if per submission: this each)", f"{namespaces:+.3f} ms"))
     else:
         every = os.CLONE_NEWUSER | os.CLONE_NEWNS | os.CLONE_NEWNET | os.CLONE_NEWIPC
-        namespaces = per_fork_ms(lambda: os.unshare(every), rounds=50) - bare
+        namespaces = over_bare_fork_ms(lambda: os.unshare(every), forks=5)
         rows.append(("not root: user, mount, network + IPC namespaces, per submission", f"{namespaces:+.3f} ms"))
     started = cpu_ms()
     for _ in range(200):
@@ -192,7 +202,7 @@ def cpu_per_submission(rounds: int = 60) -> CpuSplit:
     """Grades correct and wrong sources in this process through the batch's own executor; the zygote's
     and the children's CPU come from /proc/PID/schedstat (exact, whatever the load)."""
     from harness.authoring import expected
-    from harness.batch import executor_for
+    from harness.batch import executor_for, pin_to_a_core
     from harness.core import problem as problems, runner
     from harness.inprocess import InProcess
     from harness.sandbox.executor import Zygote
@@ -202,6 +212,7 @@ def cpu_per_submission(rounds: int = 60) -> CpuSplit:
     problem = problems.load(PROBLEM)
     entry = problem.manifest.entry
     with Zygote() as zygote:
+        pin_to_a_core()()  # as each of a batch's threads is (the zygote, started before, is not)
         with executor_for(problem, zygote) as reference:
             problem = expected.held_out(problem, 1, reference)
         started = time.process_time()
@@ -239,16 +250,18 @@ def cpu_per_submission(rounds: int = 60) -> CpuSplit:
     return CpuSplit(grader, forks, ready / rounds, (loaded - ready) / rounds, tests / rounds, alone, calls / rounds)
 
 
-def batch_rates(folder: Path, count: int, jobs: int) -> tuple[float, float]:
+def batch_rates(folder: Path, count: int, jobs: int) -> tuple[float, float | None]:
     """Submissions per second of the batch command: overall, and after its start (the problem loaded,
-    the zygote started, the held-out values computed), timed on a batch of two and subtracted."""
+    the zygote started, the held-out values computed), timed on a batch of two and subtracted (None when
+    load made the batch of two the slower)."""
     small = folder.parent / f"{folder.name}-start"
     small.mkdir(exist_ok=True)
     for path in sorted(folder.iterdir())[:2]:
         shutil.copy(path, small / path.name)
-    start = 1 / rate_of_batch(2, small, jobs) * 2
+    start = 2 / rate_of_batch(2, small, jobs)
     overall = rate_of_batch(count, folder, jobs)
-    return overall, (count - 2) / max(count / overall - start, 1e-9)
+    rest = count / overall - start
+    return overall, (count - 2) / rest if rest > 0 else None
 
 
 def main() -> int:
@@ -256,7 +269,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=usable_cores())
     args = parser.parse_args()
-    load_before = os.getloadavg()[0]
+    load_before, cores = os.getloadavg()[0], usable_cores()  # before cpu_per_submission pins this thread
     folder = Path(tempfile.mkdtemp(prefix="bench-grade-"))
     try:
         files = generate(folder / "mixed", args.count)
@@ -288,7 +301,6 @@ def main() -> int:
     differing = sorted(name for name in single_verdicts if single_verdicts[name] != batch_verdicts.get(name))
     kinds = {kind: sum(p.name.startswith(kind) for p in files) for kind in MIX}
     batch_rate, single_rate = len(files) / batch_seconds, len(files) / single_seconds
-    cores = usable_cores()
     print(f"bench-grade: {cores} usable cores, load average {load_before:.1f} at the start and {load_after:.1f} "
           "at the end (wall rates fall with load; CPU figures do not)")
     print(f"  {len(files)} submissions ({', '.join(f'{n} {k}' for k, n in kinds.items())}):")
@@ -301,8 +313,9 @@ def main() -> int:
     print(f"    same verdicts, test by test: {'yes' if not differing else 'NO: ' + ', '.join(differing)}")
     print(f"  {args.count} correct and wrong submissions (goal: 120/s):")
     for jobs, (overall, steady) in rates.items():
-        print(f"    --jobs {jobs}: {overall:7.1f} submissions/s overall, {steady:7.1f}/s after the command's start "
-              f"({overall / single_rate:.0f}x and {steady / single_rate:.0f}x the baseline)")
+        after = (f"{steady:7.1f}/s after the command's start ({steady / single_rate:.0f}x)" if steady
+                 else "after its start: not measurable (load made a batch of two the slower)")
+        print(f"    --jobs {jobs}: {overall:7.1f} submissions/s overall ({overall / single_rate:.0f}x the baseline), {after}")
     print(f"  CPU per submission, every layer on (correct and wrong alternating): {split.total:.1f} ms")
     print(f"    grader {split.grader:.1f} ms (its GIL alone would cap a batch at {1000 / split.grader:.0f}/s), "
           f"zygote's fork {split.fork:.1f} ms, child {split.child:.1f} ms: fork to ready {split.ready:.1f}, "

@@ -36,7 +36,7 @@ def test_handing_over_to_the_submission_ends_the_stretch():
     for _ in range(4):  # each stretch stays within the bound, together they are well past it
         own.start()
         spin(BOUND / 2)
-        own.stop()
+        own.hand_over()
         time.sleep(BOUND)  # the submission's turn: not the problem's time
     spin(0.3)  # the watchdog had every chance to strike
 
@@ -54,3 +54,19 @@ def test_code_that_swallows_the_interruption_gets_it_again():
     finally:
         own.stop()
     assert caught == 2
+
+
+def test_code_that_swallowed_the_interruption_cannot_call_the_submission_again():
+    own = OwnTime(BOUND, wall_factor=4, where="tests.py")
+    own.start()
+    try:
+        try:
+            spin(10)
+        except OwnTimeExceeded:
+            pass
+        with pytest.raises(OwnTimeExceeded):
+            own.hand_over()
+        with pytest.raises(OwnTimeExceeded):
+            own.hand_over()
+    finally:
+        own.stop()
