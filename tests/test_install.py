@@ -84,12 +84,21 @@ FILES = {
             return float(c * np.sum(x))
         """,
     "tests.py": """\
-        from harness.core.testing import Case, cases, example, hidden
+        from harness.core.testing import Case, Draw, cases, example, hidden
 
         RTOL = 1e-9
         ATOL = 1e-12
 
-        CASES = {"sums/three": Case([1.0, 2.0, 3.0], 2.0), "sums/negative": Case([-1.5, 4.0], -0.5)}
+
+        def random_sum(rng):  # held-out inputs: `grade` draws fresh ones for every submission
+            return Case([round(float(v), 2) for v in rng.uniform(-5.0, 5.0, size=3)], round(float(rng.uniform(0.5, 3.0)), 2))
+
+
+        CASES = {
+            "sums/three": Case([1.0, 2.0, 3.0], 2.0),
+            "sums/negative": Case([-1.5, 4.0], -0.5),
+            "sums/random": Draw(random_sum),
+        }
 
 
         @example("Worked example from the statement")
@@ -391,8 +400,8 @@ def test_the_exported_gradescope_autograder_grades_a_submission(kit, course, sub
     kit("export", "gradescope", PROBLEM, "--output", tmp_path / "autograder.zip", cwd=course)
     archive = zipfile.ZipFile(tmp_path / "autograder.zip")
     names = archive.namelist()
-    assert {"setup.sh", "run_autograder", f"problems/{PROBLEM}/tests.py"} <= set(names)
-    assert not [n for n in names if n.endswith("solution.py")]
+    # The reference computes the held-out inputs' expected values; only instructors see an autograder's files.
+    assert {"setup.sh", "run_autograder", f"problems/{PROBLEM}/tests.py", f"problems/{PROBLEM}/solution.py"} <= set(names)
     assert archive.read(kit.wheel.name) == (course / ".exercise-kit" / kit.wheel.name).read_bytes()
     # Gradescope's layout: the zip unpacked in source/, run_autograder copied beside it, the learner's
     # upload in submission/, its metadata beside them, results/ read back.
