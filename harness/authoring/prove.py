@@ -6,6 +6,10 @@ computes; the reference passes every test, the stub none, every correct variant 
 every mutant in `mutants/` (one documented pitfall each) fails at least one hidden test; two runs give
 the same verdicts; the same holds on held-out inputs drawn from many seeds (every Draw reproducible from
 its seed); and, given a built site, Pyodide under Node gives the same verdict test by test.
+
+A problem that cannot be proven because its own files fail (what `grade` refuses with exit 2: tests.py or
+solution.py raising, unusable expected values, arguments no process can receive) raises ProblemError,
+naming the file; what proves it unsound (a surviving mutant, stale expected values, ...) is a finding.
 """
 
 from __future__ import annotations
@@ -84,8 +88,7 @@ def prove(problem: problems.Problem, new_executor: NewExecutor = InProcess) -> O
     outcome = Outcome(problem)
     _check_todo(outcome)
     if problems.SOLUTION not in problem.files:
-        outcome.add_finding(problems.SOLUTION, "missing: the reference solution is needed to prove the tests")
-        return outcome
+        raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: missing; the reference is needed to prove the tests")
     _check_statement(outcome)
     # Against stale expected values the tests' verdicts prove nothing: only the draws are checked then.
     current = _check_expected(outcome, new_executor)
@@ -108,13 +111,9 @@ def _prove_held_out(outcome: Outcome, new_executor: NewExecutor, grade: bool = T
     graded = [s for s in subjects(problem) if s.must != "fail-all"] if grade else []
     misses: dict[Subject, list[tuple[int, str]]] = {}
     for seed in HELD_OUT_SEEDS:
-        try:
-            with closing(new_executor()) as reference:
-                drawn = expected.held_out(problem, seed, reference)
-            again = problems.redraw(problem, seed)
-        except ProblemError as exc:
-            outcome.findings.append(str(exc))
-            return
+        with closing(new_executor()) as reference:
+            drawn = expected.held_out(problem, seed, reference)
+        again = problems.redraw(problem, seed)
         unstable = [n for n in drawn.drawn if not _same_args(drawn.cases[n].args, again.cases[n].args)]
         if unstable:
             outcome.add_finding(problems.TESTS, f"the Draw of {unstable[0]!r} gives other inputs for the same seed "
@@ -163,8 +162,7 @@ def _check_statement(outcome: Outcome) -> None:
         outcome.add_finding(problems.STATEMENT, "has no worked example (a ```pycon block with >>> and its result)")
     function, fault, _ = submission.load(problem.files[problems.SOLUTION], problem.manifest.entry)
     if fault is not None:
-        outcome.add_finding(problems.SOLUTION, fault.message)
-        return
+        raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: {fault.message}")
     for example in parsed.examples:
         namespace = {"np": np, "numpy": np, "math": math, problem.manifest.entry.name: function}
         try:
@@ -195,14 +193,13 @@ def _agrees(got: object, shown: str) -> bool:
 
 
 def _check_expected(outcome: Outcome, new_executor: NewExecutor) -> bool:
-    """Whether expected.json is what the reference computes; a finding says why not."""
+    """Whether expected.json is what the reference computes; a finding says why not (values missing or
+    different: `expected` brings them up to date), or a ProblemError if a value is unusable as it is."""
     problem = outcome.problem
-    try:
-        current = expected.is_current(problem, new_executor())
-    except ProblemError as exc:
-        outcome.findings.append(str(exc))
-        return False
+    current = expected.is_current(problem, new_executor())
     if not current:
+        if problem.cases.keys() <= problem.expected.keys():
+            problems.require_expected(problem)
         outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `exercise-kit expected {problem.id}`")
     return current
 
