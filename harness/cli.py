@@ -300,11 +300,15 @@ def entry() -> int:
     """`exercise-kit` and `python -m harness`: `main` in a child process, supervised."""
     global _supervisor
     reports, writer = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         os.close(writer)
         return _supervise(pid, reports)
     os.close(reports)
+    if sys.platform == "linux":  # a program killed (by CI's timeout, say) takes its command with it
+        from .sandbox.kernel import die_with_parent
+        die_with_parent(parent)
     _supervisor = writer
     try:
         code = main()

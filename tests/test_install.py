@@ -352,11 +352,14 @@ def _run_steps(workflow: str) -> list[str]:
     return scripts
 
 
-def _run_workflow(kit: Kit, course: Path, name: str, work: Path, **variables: str) -> Path:
+def _run_workflow(kit: Kit, course: Path, name: str, work: Path, without: str = "", **variables: str) -> Path:
     """Run the `run:` steps of the course's workflow `name` as a GitHub runner would, with bash -eo pipefail,
-    in a fresh checkout and a fresh Python (setup-python's); return that Python's environment."""
+    in a fresh checkout (`without` a file the repository does not hold) and a fresh Python (setup-python's);
+    return that Python's environment."""
     checkout = work / "checkout"
     shutil.copytree(course, checkout, ignore=shutil.ignore_patterns("_site", "submissions", "__pycache__"))
+    if without:
+        (checkout / without).unlink()
     runner = work / "python"
     _run([sys.executable, "-m", "venv", runner])
     env = {**kit.env, **OFFLINE_PIP, "PATH": f"{runner / 'bin'}{os.pathsep}{kit.tools}",
@@ -376,8 +379,9 @@ def test_the_pages_workflow_installs_the_carried_kit_checks_and_builds(kit, cour
 
 
 def test_the_classroom_workflow_installs_the_carried_kit_and_reports_the_points(kit, course, submissions, tmp_path):
-    _run_workflow(kit, course, "classroom.yml", tmp_path, PROBLEM=f"problems/{PROBLEM}",
-                  SUBMISSION=str(submissions / "wrong.py"))
+    # An assignment's template repository, which learners can read, holds no solution.py.
+    _run_workflow(kit, course, "classroom.yml", tmp_path, without=f"problems/{PROBLEM}/solution.py",
+                  PROBLEM=f"problems/{PROBLEM}", SUBMISSION=str(submissions / "wrong.py"))
     (line,) = (tmp_path / "github_output").read_text().splitlines()
     assert line.startswith("result=")
     data = platform_schemas.validate("classroom", base64.b64decode(line.removeprefix("result=")).decode())
