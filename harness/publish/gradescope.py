@@ -4,9 +4,10 @@ The zip holds `setup.sh` (installs the kit's wheel, carried in the zip, into a v
 `run_autograder` (grades the one .py file a learner uploaded, in the same confined child process as
 `grade`, and writes `results/results.json`), the kit's wheel and the problem's folder with its
 reference solution: `grade` computes the expected values of held-out inputs (drawn afresh for every
-submission) from solution.py. The zip is safe to hold it: only a course's instructors see an autograder's
-files, learners never do (unlike the site, which ships no solution.py). Both scripts take the autograder folder from $AUTOGRADER (Gradescope's
-/autograder by default), so that the zip can be tried out anywhere.
+submission) from solution.py. The zip may hold it: only a course's instructors see an autograder's
+files, learners never do (unlike the site, which ships no solution.py). Both scripts take the
+autograder folder from $AUTOGRADER (Gradescope's /autograder by default), so that the zip can be tried
+out anywhere.
 
 Gradescope's layout, from its autograder specification: the zip unpacked in /autograder/source,
 setup.sh run there once as root when the image is built (with network access), run_autograder copied
