@@ -162,9 +162,12 @@ def _expected_value(text: str, value: object) -> str:
         ("expected.json", lambda text: _expected_value(text, "abc"), "the value of case 'formula/three-classes'"),
         ("expected.json", lambda text: _expected_value(text, float("nan")), "the value of case 'formula/three-classes'"),
         ("solution.py", lambda text: text + "\ndef (:\n", "SyntaxError"),
+        ("solution.py", lambda text: text.replace("    z = np.asarray", "    while True:\n        pass\n    z = np.asarray", 1),
+         "took longer than the time limit"),
+        ("solution.py", lambda text: "import os\nos._exit(0)\n" + text, "the process running your code died"),
     ],
     ids=["object-argument", "function-argument", "object-array-argument", "expected-of-the-wrong-kind",
-         "expected-nan", "solution-syntax-error"],
+         "expected-nan", "solution-syntax-error", "solution-loops", "solution-ends-its-process"],
 )
 def test_a_fault_of_the_instructors_files_is_exit_2_in_check_as_in_grade(copy_of, cli, file, change, cause):
     folder = copy_of("label-smoothing")

@@ -27,8 +27,9 @@ from typing import Callable
 import numpy as np
 
 from . import expected, statement
-from ..core import problem as problems, runner, submission
+from ..core import problem as problems, runner
 from ..core.manifest import ProblemError
+from ..core.plain import WrongResult, decode
 from ..core.testing import HIDDEN
 from ..inprocess import InProcess
 
@@ -89,7 +90,7 @@ def prove(problem: problems.Problem, new_executor: NewExecutor = InProcess) -> O
     _check_todo(outcome)
     if problems.SOLUTION not in problem.files:
         raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: missing; the reference is needed to prove the tests")
-    _check_statement(outcome)
+    _check_statement(outcome, new_executor)
     # Against stale expected values the tests' verdicts prove nothing: only the draws are checked then.
     current = _check_expected(outcome, new_executor)
     for subject in subjects(problem) if current else []:
@@ -151,7 +152,9 @@ def _check_todo(outcome: Outcome) -> None:
                     outcome.add_finding(str(path.relative_to(folder)), f"line {number}: a TODO is left: {line.strip()}")
 
 
-def _check_statement(outcome: Outcome) -> None:
+def _check_statement(outcome: Outcome, new_executor: NewExecutor) -> None:
+    """Each worked example, run on the reference in an executor of its own (so that a reference that
+    loops or ends its process is a ProblemError naming it), gives what the statement promises."""
     problem = outcome.problem
     try:
         parsed = statement.parse(problem.files[problems.STATEMENT], f"{problem.origin}/{problems.STATEMENT}")
@@ -160,22 +163,47 @@ def _check_statement(outcome: Outcome) -> None:
         return
     if not parsed.examples:
         outcome.add_finding(problems.STATEMENT, "has no worked example (a ```pycon block with >>> and its result)")
-    function, fault, _ = submission.load(problem.files[problems.SOLUTION], problem.manifest.entry)
+    entry, limit = problem.manifest.entry, problem.manifest.time_limit
+    with closing(new_executor()) as reference:
+        fault, _ = reference.load(problem.files[problems.SOLUTION], entry, limit)
+        if fault is not None:
+            raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: {fault.message}")
+        for example in parsed.examples:
+            _check_example(outcome, example, reference)
+
+
+def _check_example(outcome: Outcome, example: statement.WorkedExample, reference: runner.Executor) -> None:
+    problem = outcome.problem
+    entry = problem.manifest.entry
+    where = f"line {example.line}: `{example.call}`"
+    try:
+        args = _example_args(example.call, entry.name)
+    except Exception as exc:  # noqa: BLE001 - the author's own statement
+        outcome.add_finding(problems.STATEMENT, f"{where}: {type(exc).__name__}: {exc}")
+        return
+    plain, fault, _ = reference.call(args, problem.manifest.time_limit)
     if fault is not None:
-        raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: {fault.message}")
-    for example in parsed.examples:
-        namespace = {"np": np, "numpy": np, "math": math, problem.manifest.entry.name: function}
-        try:
-            got = eval(example.call, namespace)  # noqa: S307 - the author's own statement
-        except Exception as exc:  # noqa: BLE001
-            outcome.add_finding(problems.STATEMENT, f"line {example.line}: `{example.call}` raised {type(exc).__name__}: {exc}")
-            continue
-        if not _agrees(got, example.result):
+        raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: on the statement's {where}: {fault.message}")
+    try:
+        got = decode(plain, entry.returns, f"{example.call} on the reference")
+    except WrongResult as exc:
+        raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: {exc}") from None
+    if not _agrees(got, example.result):
             outcome.add_finding(
                 problems.STATEMENT,
                 f"line {example.line}: `{example.call}` gives {got!r} on the reference, "
                 f"but the statement says {example.result}",
             )
+
+
+def _example_args(call: str, name: str) -> list:
+    """The arguments of a worked example's `name(...)` call, evaluated with NumPy and math at hand."""
+    tree = ast.parse(call, mode="eval").body
+    if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == name
+            and not tree.keywords and not any(isinstance(a, ast.Starred) for a in tree.args)):
+        raise ValueError(f"a worked example is a call of {name}(...) with positional arguments")
+    namespace = {"np": np, "numpy": np, "math": math}
+    return [eval(compile(ast.Expression(a), "<statement>", "eval"), namespace) for a in tree.args]  # noqa: S307
 
 
 def _agrees(got: object, shown: str) -> bool:
