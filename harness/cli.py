@@ -4,12 +4,18 @@
 
 Exit status: 0 every test passed; 1 the submission failed or errored; 2 grading itself could not run
 (the reason is one line on stderr). A stable contract: CI graders script against it.
+
+The program (`entry`) runs the command in a child process and relays its exit status only once the
+child has said its report is written: a problem's tests.py runs in the command's process, and code there
+that ends it (os._exit(0), a signal to itself) must not pass for a verdict, nor stop it for good.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import select
 import shutil
 import signal
 import sys
@@ -79,6 +85,7 @@ def _find_problem(name: str) -> problems.Problem:
             known = sorted(p.name for p in root.glob("*/") if (p / problems.MANIFEST).is_file()) if root.is_dir() else []
             hint = f" (known problems: {', '.join(known)})" if known else f" (no problems found under {root}/)"
             raise UsageError(f"unknown problem '{name}'{hint}")
+    _tell_supervisor(problem=str(path))  # from here on, its tests.py may run in this process
     return problems.load(path)
 
 
@@ -293,7 +300,112 @@ def _ctrl_c_is_interrupted() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+# ---- The program: the command in a child process, supervised ---------------------------------------
+
+# Set in the child: the pipe on which it tells the supervising parent which problem it works on, and
+# the exit status once its report is written.
+_supervisor: int | None = None
+# How often the parent looks whether the child stopped (a stop, unlike an exit, wakes nothing).
+STOP_POLL = 0.2
+_TERMINAL_STOPS = (signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)  # job control: the user suspended it
+
+
+def _tell_supervisor(**news: object) -> None:
+    if _supervisor is not None:
+        os.write(_supervisor, json.dumps(news).encode() + b"\n")
+
+
+def entry() -> int:
+    """`exercise-kit` and `python -m harness`: `main` in a child process, supervised."""
+    global _supervisor
+    reports, writer = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        os.close(writer)
+        return _supervise(pid, reports)
+    os.close(reports)
+    if sys.platform == "linux":  # a program killed (by CI's timeout, say) takes its command with it
+        from .sandbox.kernel import die_with_parent
+        die_with_parent(parent)
+    _supervisor = writer
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, --version, usage errors
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else _say(str(exc.code), 2)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:
+            pass
+    _tell_supervisor(exit=code)
+    os._exit(code)
+
+
+def _say(line: str, code: int) -> int:
+    print(line, file=sys.stderr)
+    return code
+
+
+def _supervise(pid: int, reports: int) -> int:
+    """Wait for the child; its exit status if it said its report was written, else exit 2 naming the problem."""
+    forwarded: list[int] = []
+
+    def forward(signum: int, frame: object) -> None:
+        forwarded.append(signum)
+        os.kill(pid, signum)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the terminal sends it to the child too, which says so
+    signal.signal(signal.SIGTERM, forward)
+    os.set_blocking(reports, False)
+    ended = [os.pidfd_open(pid)] if hasattr(os, "pidfd_open") else []
+    received, stopped = b"", 0
+    while True:
+        select.select([reports, *ended], [], [], STOP_POLL)
+        received += _drain(reports)
+        waited, status = os.waitpid(pid, os.WNOHANG | os.WUNTRACED)
+        if not waited:
+            continue
+        if not os.WIFSTOPPED(status):
+            break
+        if os.WSTOPSIG(status) in _TERMINAL_STOPS:
+            os.kill(pid, signal.SIGCONT)  # a user who suspended the job suspended this process too
+            continue
+        stopped = os.WSTOPSIG(status)
+        os.kill(pid, signal.SIGKILL)
+    received += _drain(reports)
+    news: dict = {}
+    for line in received.splitlines():
+        news.update(json.loads(line))
+    if "exit" in news:
+        return news["exit"]
+    if forwarded:
+        return _say(f"{PROG}: {signal.Signals(forwarded[0]).name}: stopped before a report was written", EXIT_CANNOT_GRADE)
+    if stopped:
+        how = f"it stopped itself with {signal.Signals(stopped).name}"
+    elif os.WIFSIGNALED(status):
+        how = f"it was killed by {signal.Signals(os.WTERMSIG(status)).name}"
+    else:
+        how = f"it exited with status {os.WEXITSTATUS(status)}"
+    where = f"{news['problem']}/{problems.TESTS}" if "problem" in news else "the command"
+    return _say(f"{PROG}: error: {where}: the problem's code ended the process before its report was written ({how})", EXIT_CANNOT_GRADE)
+
+
+def _drain(reports: int) -> bytes:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(reports, 65536)
+        except BlockingIOError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command, in this process."""
     args = parser().parse_args(argv)
     try:
         if args.command not in publish_commands.COURSE_MAKERS:

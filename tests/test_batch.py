@@ -253,7 +253,8 @@ def test_the_run_has_its_own_namespaces_and_a_killed_grader_leaves_nothing(tmp_p
     deadline = time.monotonic() + 60
     while not list(scratch.glob("harness-*/submission-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    zygote, _, zygote_group = next(p for p in processes() if p[1] == grader.pid)
+    command = next(pid for pid, parent, _ in processes() if parent == grader.pid)  # the program runs it supervised
+    zygote, _, zygote_group = next(p for p in processes() if p[1] == command)
     for namespace in ("net", "ipc"):  # the run's own: no interface up, no shared IPC objects
         assert os.readlink(f"/proc/{zygote}/ns/{namespace}") != os.readlink(f"/proc/self/ns/{namespace}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -44,6 +45,8 @@ def test_mutant_table_shows_which_test_catches_which_mutant():
     run = check(PROBLEMS, "label-smoothing")
     assert re.search(r"mutants/naive_softmax\.py\s+\.\s+\.\s+\.\s+\.\s+x", run.stdout), run.stdout
     assert "T5 = Numerically stable for large logits" in run.stdout
+    # The property tests (T3, T4) are tied to the logits: a loss that ignores them but grows with α fails them.
+    assert re.search(r"mutants/targets_instead_of_prediction\.py\s+x\s+x\s+x\s+x\s+x", run.stdout), run.stdout
 
 
 def test_without_the_large_logit_test_the_surviving_mutants_are_named(copy_of):
@@ -55,7 +58,7 @@ def test_without_the_large_logit_test_the_surviving_mutants_are_named(copy_of):
     run = check(folder.parent, "label-smoothing")
     assert run.returncode == 1
     assert "no hidden test catches the mutant 'mutants/naive_softmax.py'" in run.stdout
-    assert "no hidden test catches the mutant 'mutants/log_epsilon.py'" in run.stdout
+    assert "mutants/log_epsilon.py' (" not in run.stdout  # the confident prediction's test catches it too
     assert "mutants/ignores_alpha.py' (" not in run.stdout
 
 
@@ -136,3 +139,51 @@ def test_a_mutant_that_exits_the_process_is_caught_and_the_check_goes_on(copy_of
     assert run.returncode == 0, run.stdout
     assert re.search(r"mutants/exits\.py +x  x  x  x  x", run.stdout)
     assert "1 of 1 problems are sound" in run.stdout
+
+
+FIRST_CASE = "Case(np.array([2.0, 1.0, 0.1]), 0, 0.0)"
+
+
+def _expected_value(text: str, value: object) -> str:
+    data = json.loads(text)
+    data["formula/three-classes"]["value"] = value
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    "file, change, cause",
+    [
+        ("tests.py", lambda text: text.replace(FIRST_CASE, FIRST_CASE.replace("0.0)", "object())")),
+         "object cannot be sent to the submission"),
+        ("tests.py", lambda text: text.replace(FIRST_CASE, FIRST_CASE.replace("0.0)", "lambda: 0)")),
+         "a function cannot be sent to the submission"),
+        ("tests.py", lambda text: text.replace(FIRST_CASE, "Case(np.array([2.0, None], dtype=object), 0, 0.0)"),
+         "an array of dtype object cannot be sent to the submission"),
+        ("expected.json", lambda text: _expected_value(text, "abc"), "the value of case 'formula/three-classes'"),
+        ("expected.json", lambda text: _expected_value(text, float("nan")), "the value of case 'formula/three-classes'"),
+        ("solution.py", lambda text: text + "\ndef (:\n", "SyntaxError"),
+        ("solution.py", lambda text: text.replace("    z = np.asarray", "    while True:\n        pass\n    z = np.asarray", 1),
+         "took longer than the time limit"),
+        ("solution.py", lambda text: "import os\nos._exit(0)\n" + text, "the process running your code died"),
+    ],
+    ids=["object-argument", "function-argument", "object-array-argument", "expected-of-the-wrong-kind",
+         "expected-nan", "solution-syntax-error", "solution-loops", "solution-ends-its-process"],
+)
+def test_a_fault_of_the_instructors_files_is_exit_2_in_check_as_in_grade(copy_of, cli, file, change, cause):
+    folder = copy_of("label-smoothing")
+    (folder / file).write_text(change((folder / file).read_text()))
+    graded = cli("grade", str(folder), str(PROBLEMS / "label-smoothing" / "solution.py"))
+    checked = check(folder.parent, "label-smoothing")
+    for run in (graded, checked):
+        assert run.returncode == 2, (run.stdout, run.stderr)
+        assert run.stderr.startswith(f"exercise-kit: error: {folder}/{file}: "), run.stderr
+        assert run.stderr.count("\n") == 1 and cause in run.stderr, run.stderr
+    assert checked.stdout.endswith("0 of 1 problems are sound; 1 could not be checked\n")
+
+
+def test_check_without_the_reference_is_exit_2_naming_it(copy_of):
+    folder = copy_of("label-smoothing")
+    (folder / "solution.py").unlink()
+    run = check(folder.parent, "label-smoothing")
+    assert run.returncode == 2
+    assert run.stderr == f"exercise-kit: error: {folder}/solution.py: missing; the reference is needed to prove the tests\n"

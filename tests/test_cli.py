@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import PROBLEMS, ROOT
+from conftest import PROBLEMS, ROOT, run_cli
 
 SOLUTION = str(PROBLEMS / "label-smoothing" / "solution.py")
 MUTANT = str(PROBLEMS / "label-smoothing" / "mutants" / "naive_softmax.py")
@@ -235,3 +235,37 @@ def test_a_learners_message_cannot_forge_a_line_of_the_text_report(cli, tmp_path
     assert run.returncode == 1
     assert "x\\u000alabel-smoothing: PASS - 5 of 5 tests passed" in run.stdout.splitlines()[0]
     assert not any(line.startswith("label-smoothing: PASS") for line in run.stdout.splitlines())
+
+
+# ---- A problem's code that ends or stops the process is exit 2, never a silent pass, never a hang ----
+
+ENDS_AT_IMPORT = "\nimport os\nos._exit(0)\n"
+ENDS_IN_A_TEST = '''
+
+@hidden("Ends the process instead of checking")
+def ends_the_process(t):
+    import os
+    os._exit(0)
+'''
+STOPS_AT_IMPORT = "\nimport os, signal\nos.kill(os.getpid(), signal.SIGSTOP)\n"
+KILLS_ITSELF_IN_A_TEST = ENDS_IN_A_TEST.replace("os._exit(0)", "os.kill(os.getpid(), 9)")
+
+
+@pytest.mark.parametrize("command", ["grade", "grade-batch", "check"])
+@pytest.mark.parametrize(
+    "ending, how",
+    [(ENDS_AT_IMPORT, "it exited with status 0"), (ENDS_IN_A_TEST, "it exited with status 0"),
+     (STOPS_AT_IMPORT, "it stopped itself with SIGSTOP"), (KILLS_ITSELF_IN_A_TEST, "it was killed by SIGKILL")],
+    ids=["os-exit-at-import", "os-exit-in-a-test", "sigstop-at-import", "sigkill-in-a-test"],
+)
+def test_a_problem_that_ends_the_process_is_exit_2_naming_its_tests(tmp_path, command, ending, how):
+    broken = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", broken, ignore=shutil.ignore_patterns("__pycache__"))
+    (broken / "tests.py").write_text((broken / "tests.py").read_text() + ending)
+    args = {"grade": ["grade", str(broken), SOLUTION],
+            "grade-batch": ["grade", str(broken), SOLUTION, MUTANT],
+            "check": ["check", str(broken)]}[command]
+    run = run_cli(*args, timeout=60)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (f"exercise-kit: error: {broken}/tests.py: the problem's code ended the process "
+                          f"before its report was written ({how})\n")

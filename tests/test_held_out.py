@@ -108,6 +108,14 @@ def test_a_reference_that_fails_on_a_draw_is_the_problems_fault(copy_of, cli):
     assert run.returncode == 2 and f"{folder}/solution.py: missing" in run.stderr
 
 
+def test_seed_zero_needs_no_reference_as_in_a_classroom_repository(copy_of, cli):
+    folder = copy_of("label-smoothing")
+    (folder / "solution.py").unlink()
+    run = cli("grade", str(folder), str(folder / "accepted" / "decomposed.py"), "--seed", "0", "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["seed"] == 0
+
+
 def test_check_finds_a_variant_wrong_only_on_held_out_inputs_and_a_mutant_caught_only_by_the_published_draws(copy_of):
     folder = copy_of("smooth-labels")
     published = problems.load(folder)

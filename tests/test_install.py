@@ -84,12 +84,21 @@ FILES = {
             return float(c * np.sum(x))
         """,
     "tests.py": """\
-        from harness.core.testing import Case, cases, example, hidden
+        from harness.core.testing import Case, Draw, cases, example, hidden
 
         RTOL = 1e-9
         ATOL = 1e-12
 
-        CASES = {"sums/three": Case([1.0, 2.0, 3.0], 2.0), "sums/negative": Case([-1.5, 4.0], -0.5)}
+
+        def random_sum(rng):  # held-out inputs: `grade` draws fresh ones for every submission
+            return Case([round(float(v), 2) for v in rng.uniform(-5.0, 5.0, size=3)], round(float(rng.uniform(0.5, 3.0)), 2))
+
+
+        CASES = {
+            "sums/three": Case([1.0, 2.0, 3.0], 2.0),
+            "sums/negative": Case([-1.5, 4.0], -0.5),
+            "sums/random": Draw(random_sum),
+        }
 
 
         @example("Worked example from the statement")
@@ -343,11 +352,14 @@ def _run_steps(workflow: str) -> list[str]:
     return scripts
 
 
-def _run_workflow(kit: Kit, course: Path, name: str, work: Path, **variables: str) -> Path:
+def _run_workflow(kit: Kit, course: Path, name: str, work: Path, without: str = "", **variables: str) -> Path:
     """Run the `run:` steps of the course's workflow `name` as a GitHub runner would, with bash -eo pipefail,
-    in a fresh checkout and a fresh Python (setup-python's); return that Python's environment."""
+    in a fresh checkout (`without` a file the repository does not hold) and a fresh Python (setup-python's);
+    return that Python's environment."""
     checkout = work / "checkout"
     shutil.copytree(course, checkout, ignore=shutil.ignore_patterns("_site", "submissions", "__pycache__"))
+    if without:
+        (checkout / without).unlink()
     runner = work / "python"
     _run([sys.executable, "-m", "venv", runner])
     env = {**kit.env, **OFFLINE_PIP, "PATH": f"{runner / 'bin'}{os.pathsep}{kit.tools}",
@@ -367,8 +379,9 @@ def test_the_pages_workflow_installs_the_carried_kit_checks_and_builds(kit, cour
 
 
 def test_the_classroom_workflow_installs_the_carried_kit_and_reports_the_points(kit, course, submissions, tmp_path):
-    _run_workflow(kit, course, "classroom.yml", tmp_path, PROBLEM=f"problems/{PROBLEM}",
-                  SUBMISSION=str(submissions / "wrong.py"))
+    # An assignment's template repository, which learners can read, holds no solution.py.
+    _run_workflow(kit, course, "classroom.yml", tmp_path, without=f"problems/{PROBLEM}/solution.py",
+                  PROBLEM=f"problems/{PROBLEM}", SUBMISSION=str(submissions / "wrong.py"))
     (line,) = (tmp_path / "github_output").read_text().splitlines()
     assert line.startswith("result=")
     data = platform_schemas.validate("classroom", base64.b64decode(line.removeprefix("result=")).decode())
@@ -391,8 +404,8 @@ def test_the_exported_gradescope_autograder_grades_a_submission(kit, course, sub
     kit("export", "gradescope", PROBLEM, "--output", tmp_path / "autograder.zip", cwd=course)
     archive = zipfile.ZipFile(tmp_path / "autograder.zip")
     names = archive.namelist()
-    assert {"setup.sh", "run_autograder", f"problems/{PROBLEM}/tests.py"} <= set(names)
-    assert not [n for n in names if n.endswith("solution.py")]
+    # The reference computes the held-out inputs' expected values; only instructors see an autograder's files.
+    assert {"setup.sh", "run_autograder", f"problems/{PROBLEM}/tests.py", f"problems/{PROBLEM}/solution.py"} <= set(names)
     assert archive.read(kit.wheel.name) == (course / ".exercise-kit" / kit.wheel.name).read_bytes()
     # Gradescope's layout: the zip unpacked in source/, run_autograder copied beside it, the learner's
     # upload in submission/, its metadata beside them, results/ read back.

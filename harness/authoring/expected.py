@@ -64,6 +64,8 @@ def compute(problem: Problem, executor: Executor | None = None) -> dict:
 
 def held_out(problem: Problem, seed: int, executor: Executor) -> Problem:
     """The problem with its draws made from `seed`, and the reference's values on them."""
+    if seed == PUBLISHED_SEED == problem.seed:
+        return problem  # the site's inputs: expected.json holds their values, no reference is needed
     drawn = redraw(problem, seed)
     if not drawn.drawn:
         return drawn  # nothing to ask the reference: a problem without draws grades without it

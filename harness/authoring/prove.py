@@ -6,6 +6,10 @@ computes; the reference passes every test, the stub none, every correct variant 
 every mutant in `mutants/` (one documented pitfall each) fails at least one hidden test; two runs give
 the same verdicts; the same holds on held-out inputs drawn from many seeds (every Draw reproducible from
 its seed); and, given a built site, Pyodide under Node gives the same verdict test by test.
+
+A problem that cannot be proven because its own files fail (what `grade` refuses with exit 2: tests.py or
+solution.py raising, unusable expected values, arguments no process can receive) raises ProblemError,
+naming the file; what proves it unsound (a surviving mutant, stale expected values, ...) is a finding.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from typing import Callable
 import numpy as np
 
 from . import expected, statement
-from ..core import problem as problems, runner, submission
+from ..core import problem as problems, runner
 from ..core.manifest import ProblemError
+from ..core.plain import WrongResult, decode
 from ..core.testing import HIDDEN
 from ..inprocess import InProcess
 
@@ -84,9 +89,8 @@ def prove(problem: problems.Problem, new_executor: NewExecutor = InProcess) -> O
     outcome = Outcome(problem)
     _check_todo(outcome)
     if problems.SOLUTION not in problem.files:
-        outcome.add_finding(problems.SOLUTION, "missing: the reference solution is needed to prove the tests")
-        return outcome
-    _check_statement(outcome)
+        raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: missing; the reference is needed to prove the tests")
+    _check_statement(outcome, new_executor)
     # Against stale expected values the tests' verdicts prove nothing: only the draws are checked then.
     current = _check_expected(outcome, new_executor)
     for subject in subjects(problem) if current else []:
@@ -108,13 +112,9 @@ def _prove_held_out(outcome: Outcome, new_executor: NewExecutor, grade: bool = T
     graded = [s for s in subjects(problem) if s.must != "fail-all"] if grade else []
     misses: dict[Subject, list[tuple[int, str]]] = {}
     for seed in HELD_OUT_SEEDS:
-        try:
-            with closing(new_executor()) as reference:
-                drawn = expected.held_out(problem, seed, reference)
-            again = problems.redraw(problem, seed)
-        except ProblemError as exc:
-            outcome.findings.append(str(exc))
-            return
+        with closing(new_executor()) as reference:
+            drawn = expected.held_out(problem, seed, reference)
+        again = problems.redraw(problem, seed)
         unstable = [n for n in drawn.drawn if not _same_args(drawn.cases[n].args, again.cases[n].args)]
         if unstable:
             outcome.add_finding(problems.TESTS, f"the Draw of {unstable[0]!r} gives other inputs for the same seed "
@@ -152,7 +152,9 @@ def _check_todo(outcome: Outcome) -> None:
                     outcome.add_finding(str(path.relative_to(folder)), f"line {number}: a TODO is left: {line.strip()}")
 
 
-def _check_statement(outcome: Outcome) -> None:
+def _check_statement(outcome: Outcome, new_executor: NewExecutor) -> None:
+    """Each worked example, run on the reference in an executor of its own (so that a reference that
+    loops or ends its process is a ProblemError naming it), gives what the statement promises."""
     problem = outcome.problem
     try:
         parsed = statement.parse(problem.files[problems.STATEMENT], f"{problem.origin}/{problems.STATEMENT}")
@@ -161,23 +163,47 @@ def _check_statement(outcome: Outcome) -> None:
         return
     if not parsed.examples:
         outcome.add_finding(problems.STATEMENT, "has no worked example (a ```pycon block with >>> and its result)")
-    function, fault, _ = submission.load(problem.files[problems.SOLUTION], problem.manifest.entry)
-    if fault is not None:
-        outcome.add_finding(problems.SOLUTION, fault.message)
+    entry, limit = problem.manifest.entry, problem.manifest.time_limit
+    with closing(new_executor()) as reference:
+        fault, _ = reference.load(problem.files[problems.SOLUTION], entry, limit)
+        if fault is not None:
+            raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: {fault.message}")
+        for example in parsed.examples:
+            _check_example(outcome, example, reference)
+
+
+def _check_example(outcome: Outcome, example: statement.WorkedExample, reference: runner.Executor) -> None:
+    problem = outcome.problem
+    entry = problem.manifest.entry
+    where = f"line {example.line}: `{example.call}`"
+    try:
+        args = _example_args(example.call, entry.name)
+    except Exception as exc:  # noqa: BLE001 - the author's own statement
+        outcome.add_finding(problems.STATEMENT, f"{where}: {type(exc).__name__}: {exc}")
         return
-    for example in parsed.examples:
-        namespace = {"np": np, "numpy": np, "math": math, problem.manifest.entry.name: function}
-        try:
-            got = eval(example.call, namespace)  # noqa: S307 - the author's own statement
-        except Exception as exc:  # noqa: BLE001
-            outcome.add_finding(problems.STATEMENT, f"line {example.line}: `{example.call}` raised {type(exc).__name__}: {exc}")
-            continue
-        if not _agrees(got, example.result):
+    plain, fault, _ = reference.call(args, problem.manifest.time_limit)
+    if fault is not None:
+        raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: on the statement's {where}: {fault.message}")
+    try:
+        got = decode(plain, entry.returns, f"{example.call} on the reference")
+    except WrongResult as exc:
+        raise ProblemError(f"{problem.origin}/{problems.SOLUTION}: {exc}") from None
+    if not _agrees(got, example.result):
             outcome.add_finding(
                 problems.STATEMENT,
                 f"line {example.line}: `{example.call}` gives {got!r} on the reference, "
                 f"but the statement says {example.result}",
             )
+
+
+def _example_args(call: str, name: str) -> list:
+    """The arguments of a worked example's `name(...)` call, evaluated with NumPy and math at hand."""
+    tree = ast.parse(call, mode="eval").body
+    if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == name
+            and not tree.keywords and not any(isinstance(a, ast.Starred) for a in tree.args)):
+        raise ValueError(f"a worked example is a call of {name}(...) with positional arguments")
+    namespace = {"np": np, "numpy": np, "math": math}
+    return [eval(compile(ast.Expression(a), "<statement>", "eval"), namespace) for a in tree.args]  # noqa: S307
 
 
 def _agrees(got: object, shown: str) -> bool:
@@ -195,14 +221,13 @@ def _agrees(got: object, shown: str) -> bool:
 
 
 def _check_expected(outcome: Outcome, new_executor: NewExecutor) -> bool:
-    """Whether expected.json is what the reference computes; a finding says why not."""
+    """Whether expected.json is what the reference computes; a finding says why not (values missing or
+    different: `expected` brings them up to date), or a ProblemError if a value is unusable as it is."""
     problem = outcome.problem
-    try:
-        current = expected.is_current(problem, new_executor())
-    except ProblemError as exc:
-        outcome.findings.append(str(exc))
-        return False
+    current = expected.is_current(problem, new_executor())
     if not current:
+        if problem.cases.keys() <= problem.expected.keys():
+            problems.require_expected(problem)
         outcome.add_finding(problems.EXPECTED, f"out of date with {problems.SOLUTION}; run `exercise-kit expected {problem.id}`")
     return current
 

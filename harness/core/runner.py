@@ -42,7 +42,7 @@ class Executor(Protocol):
 @dataclass
 class TestResult:
     """One test's verdict. A hidden test scores `max_score` when it passes, 0 when it fails or errors,
-    or, checking several inputs, `max_score` times the fraction that passed (still a fail)."""
+    or, checking several inputs, a share of `max_score` (still a fail): see `_credit`."""
 
     id: str
     name: str
@@ -244,38 +244,56 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     inputs = spec.inputs(problem.cases)
     if inputs is None:
         result, held_out = attempt()
-        passed, checked = int(result.status == PASS), 1
+        outcomes = [(result.status == PASS, held_out)]
     else:
-        result, passed, held_out = _over(spec, inputs, attempt)
-        checked = len(inputs)
+        result, outcomes = _over(spec, inputs, attempt, problem.held_out)
     result.max_score = _points(spec)
-    result.score = round(result.max_score * passed / checked, 4)
-    result.held_out = held_out
+    result.score = round(result.max_score * _credit(outcomes, bool(problem.held_out)), 4)
+    result.held_out = any(held_out for _, held_out in outcomes)
     result.duration_ms = (time.perf_counter() - started) * 1000
     result.output = "".join(outputs)
     return result
 
 
 def _over(
-    spec: TestSpec, inputs: list[Any], attempt: Callable[..., tuple[TestResult, bool]]
-) -> tuple[TestResult, int, bool]:
-    """Every input, past failing ones; the verdict is the first failure's, saying how many passed."""
+    spec: TestSpec, inputs: list[Any], attempt: Callable[..., tuple[TestResult, bool]], held_out: frozenset[str]
+) -> tuple[TestResult, list[tuple[bool, bool]]]:
+    """Every input, past failing ones; the verdict is the first failure's, saying how many passed.
+
+    Also (passed, held out) for each input: one a timeout or crash left untried failed, held out if
+    it names a held-out case."""
     first_failure: TestResult | None = None
-    passed, held_out = 0, False
+    outcomes: list[tuple[bool, bool]] = []
     for item in inputs:
         verdict, touched = attempt(item)
-        held_out |= touched
+        outcomes.append((verdict.status == PASS, touched))
         if verdict.status == PASS:
-            passed += 1
             continue
         if first_failure is None:
             first_failure = verdict
         if verdict.fault in _ENDS_THE_TEST:
             break
+    outcomes += [(False, isinstance(item, str) and item in held_out) for item in inputs[len(outcomes):]]
     if first_failure is None:
-        return TestResult(spec.id, spec.name, spec.visibility, PASS), passed, held_out
+        return TestResult(spec.id, spec.name, spec.visibility, PASS), outcomes
+    passed = sum(ok for ok, _ in outcomes)
     first_failure.message += f" ({passed} of {len(inputs)} inputs passed)"
-    return first_failure, passed, held_out
+    return first_failure, outcomes
+
+
+def _credit(outcomes: list[tuple[bool, bool]], held_out_run: bool) -> float:
+    """The share of its points a test earns from its inputs' (passed, held out).
+
+    Where every input is public (the browser, `--seed 0`), each passed input earns its share. In a run
+    with held-out inputs, credit comes only from those, which no learner has seen, and only once every
+    public input passed: replaying the site's cases earns nothing. A test there without held-out
+    inputs earns all or nothing."""
+    if not held_out_run:
+        return sum(ok for ok, _ in outcomes) / len(outcomes)
+    unseen = [ok for ok, held_out in outcomes if held_out]
+    if not all(ok for ok, held_out in outcomes if not held_out):
+        return 0.0
+    return sum(unseen) / len(unseen) if unseen else 1.0
 
 
 def _attempt(spec: TestSpec, candidate: Candidate, given: tuple[Any, ...], limit: float, tests_file: str) -> TestResult:

@@ -155,8 +155,9 @@ def add_to(commands: argparse._SubParsersAction, find_problem: Callable[[str], p
     gradescope_cmd = platforms.add_parser(
         "gradescope", help="the autograder zip for a Gradescope programming assignment",
         description="Write the autograder zip (setup.sh, run_autograder, this kit's wheel and the problem's "
-        "grading files, never solution.py). Upload it in the assignment's autograder settings, with the "
-        "Ubuntu 24.04 base image; learners submit one .py file.",
+        "files with solution.py, from which grading computes the held-out inputs' expected values; only "
+        "instructors see an autograder's files). Upload it in the assignment's autograder settings, with "
+        "the Ubuntu 24.04 base image; learners submit one .py file.",
     )
     gradescope_cmd.add_argument("problem", metavar="PROBLEM", help="problem id or folder")
     gradescope_cmd.add_argument("--output", metavar="ZIP", help="default: PROBLEM-gradescope.zip")

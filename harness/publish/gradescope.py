@@ -2,9 +2,12 @@
 
 The zip holds `setup.sh` (installs the kit's wheel, carried in the zip, into a virtual environment),
 `run_autograder` (grades the one .py file a learner uploaded, in the same confined child process as
-`grade`, and writes `results/results.json`), the kit's wheel and the problem's grading files: never
-its reference solution. Both scripts take the autograder folder from $AUTOGRADER (Gradescope's
-/autograder by default), so that the zip can be tried out anywhere.
+`grade`, and writes `results/results.json`), the kit's wheel and the problem's folder with its
+reference solution: `grade` computes the expected values of held-out inputs (drawn afresh for every
+submission) from solution.py. The zip may hold it: only a course's instructors see an autograder's
+files, learners never do (unlike the site, which ships no solution.py). Both scripts take the
+autograder folder from $AUTOGRADER (Gradescope's /autograder by default), so that the zip can be tried
+out anywhere.
 
 Gradescope's layout, from its autograder specification: the zip unpacked in /autograder/source,
 setup.sh run there once as root when the image is built (with network access), run_autograder copied
@@ -18,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 from ..core import problem as problems
-from . import wheels
+from . import PublishError, wheels
 
 SETUP = """\
 #!/usr/bin/env bash
@@ -68,13 +71,17 @@ exit 0
 def export(problem: problems.Problem, out: Path, wheel: Path | None = None) -> Path:
     """Write the autograder zip for `problem` to `out`; `wheel` is the kit's wheel (default: this
     installation's)."""
+    graded = [name for name in (*problems.SHIPPED_FILES, problems.SOLUTION) if name in problem.files]
+    if problem.drawn and problems.SOLUTION not in graded:
+        raise PublishError(f"{problem.origin}/{problems.SOLUTION}: missing; the autograder computes the expected "
+                           "values of held-out inputs from it")
     with wheels.the_kit_wheel(wheel) as wheel:
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             _add(archive, "setup.sh", SETUP.replace("{wheel}", wheel.name), executable=True)
             _add(archive, "run_autograder", RUN_AUTOGRADER.replace("{problem}", problem.id), executable=True)
             archive.write(wheel, wheel.name)
-            for name in problems.SHIPPED_FILES:
+            for name in graded:
                 _add(archive, f"problems/{problem.id}/{name}", problem.files[name])
     return out
 

@@ -71,7 +71,7 @@ def worked_example(t):
 
 @hidden("Returns the batch loss as a 1-element array", over=cases("batch/three", "batch/random"))
 def returns_one_element_array(t, case):
-    loss_of(t, *t.args(case))
+    t.assert_close(loss_of(t, *t.args(case)), t.expected(case))  # the right shape, and the right value in it
 
 
 @hidden("Matches the mean of the per-example losses", over=cases("batch/"))
@@ -94,6 +94,7 @@ def independent_of_batch_size(t, case):
     if not np.allclose(single, repeated, rtol=RTOL, atol=ATOL):
         t.fail(f"repeating the batch {show(logits)} 4 times changed the loss from {single[0]:.4g} to "
                f"{repeated[0]:.4g}; the batch loss is the mean over examples, not their sum")
+    t.assert_close(single, t.expected(case), about=t.describe(logits, labels, k, alpha))  # a constant is unchanged too
 
 
 @hidden("Numerically stable for large logits", over=cases("stable/"))

@@ -108,10 +108,12 @@ def zero_at_the_smoothed_target(t, case):
 @hidden("The entries sum to zero", over=cases("sum/"))
 def sums_to_zero(t, case):
     args = t.args(case)
-    total = float(np.sum(gradient(t, *args)))
+    got = gradient(t, *args)
+    total = float(np.sum(got))
     if abs(total) > 1e-6:
         t.fail(f"the entries of {t.describe(*args)} sum to {total:.4g}; softmax(z) and q both sum to 1, "
                "so p - q sums to 0")
+    t.assert_close(got, t.expected(case), about=t.describe(*args))  # a vector of zeros sums to 0 too
 
 
 @hidden("Numerically stable for large logits", over=cases("stable/"))

@@ -111,6 +111,13 @@ def matches_smoothed_formula(t, case):
     t.assert_close(t.case(case), decomposed_loss(*t.args(case)))
 
 
+def smoothing_cost(z, y):
+    """How much the loss grows from α = 0 to α = 1: mean(-log p) - (-log p_y), from the logits alone."""
+    log_p = log_softmax(z)
+    return log_p[y] - log_p.mean()
+
+
+# Properties tied to the logits: a loss that only grows with α, whatever the logits, passes none of them.
 @hidden("Smoothing increases the loss of a confident, correct prediction", over=cases("confident/"))
 def smoothing_penalises_confidence(t, case):
     logits, y, alpha = t.args(case)
@@ -122,6 +129,9 @@ def smoothing_penalises_confidence(t, case):
             f"the loss with α = {alpha} ({smoothed:.4g}) should be well above the loss with α = 0 ({plain:.4g}): "
             "the smoothed target puts α/K on every class, and the prediction gives those classes almost no probability"
         )
+    t.assert_close(smoothed - plain, alpha * smoothing_cost(logits, y),
+                   about=f"the extra loss that α = {alpha} adds for the logits {show(logits)} and target {y}",
+                   hint="It is α times the gap between the mean of -log p over the classes and -log p of the target")
 
 
 @hidden("A larger α gives a larger loss when the target class leads", over=cases("leading/"))
@@ -135,6 +145,9 @@ def loss_grows_with_alpha(t, case):
                 f"for logits {show(logits)} and target {y} the loss should grow "
                 f"with α, but α = {a0} gives {l0:.4g} and α = {a1} gives {l1:.4g}"
             )
+    t.assert_close(losses[2] - losses[0], smoothing_cost(logits, y),
+                   about=f"how much the loss grows from α = 0 to α = 1 for the logits {show(logits)} and target {y}",
+                   hint="The loss is linear in α; its slope depends on the logits")
 
 
 @hidden("Numerically stable for large logits", over=cases("stable/"))

@@ -62,15 +62,18 @@ def returns_k_entries(t, case):
     got = t.call(*args)
     if np.shape(got) != (args[1],):
         t.fail(f"{t.describe(*args)} returned shape {np.shape(got)}; expected a vector of {args[1]} entries")
+    t.assert_close(got, t.expected(case), about=t.describe(*args))  # the right shape, and the right entries
 
 
 @hidden("The smoothed target sums to 1", over=cases("sum/"))
 def sums_to_one(t, case):
     args = t.args(case)
-    total = float(np.sum(t.call(*args)))
+    got = t.call(*args)
+    total = float(np.sum(got))
     if not abs(total - 1.0) <= 1e-6:
         t.fail(f"{t.describe(*args)} sums to {total:.4g}; a probability distribution sums to 1. "
                "Does the true class get its own share α/K too?")
+    t.assert_close(got, t.expected(case), about=t.describe(*args))  # a uniform vector sums to 1 too
 
 
 @hidden("α = 0 gives the one-hot target", over=cases("alpha-zero/"))

@@ -6,6 +6,7 @@ that answers with a plain Python function and counts the calls.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import typing
 
@@ -162,6 +163,43 @@ def test_only_tests_that_ran_on_inputs_drawn_for_this_run_are_marked_held_out():
     assert [t.held_out for t in published.graded] == [False, False]
     assert [t.held_out for t in fresh.graded] == [True, False]
     assert (published.to_dict()["seed"], fresh.to_dict()["seed"]) == (PUBLISHED_SEED, 12345)
+
+
+# Two public inputs (0 and 1) and two drawn ones (10 to 99) under one test, worth 4 points.
+MIXED = ("CASES = {'n/0': Case(0.0), 'n/1': Case(1.0), 'n/random': Draw(lambda rng: Case(float(rng.integers(10, 100))), count=2)}\n"
+         "@hidden('doubles', points=4, over=cases('n/'))\ndef doubles(t, case):\n    t.case(case)\n")
+
+
+def mixed(seed: int) -> problems.Problem:
+    """The problem as `grade` has it: its draws for `seed`, with the reference's values."""
+    public = make(MIXED, {"n/0": 0.0, "n/1": 2.0, **{f"n/random#{i}": 0.0 for i in (1, 2)}})
+    drawn = problems.redraw(public, seed)
+    values = {n: {"kind": "float", "value": 2 * drawn.cases[n].args[0]} for n in drawn.drawn}
+    return dataclasses.replace(drawn, expected={**drawn.expected, **values})
+
+
+def table_of_the_public_inputs(x: float) -> float:
+    return {0.0: 0.0, 1.0: 2.0}.get(x, 3 * x)
+
+
+@pytest.mark.parametrize(
+    "function, score",
+    [(table_of_the_public_inputs, 0.0),  # replaying the site's cases earns nothing
+     (lambda x: 2 * x if x != 0.0 else 1.0, 0.0),  # a public input failed: the gate is shut
+     (lambda x: 2 * x if x < 70 else 3 * x, 2.0),  # one of the two held-out inputs (66 and 79) passes
+     (lambda x: 2 * x, 4.0)],
+    ids=["table", "public-input-fails", "some-held-out-pass", "correct"],
+)
+def test_in_a_held_out_run_only_inputs_no_learner_has_seen_earn_credit(function, score):
+    problem = mixed(31)
+    assert sorted(problem.cases[n].args[0] for n in problem.drawn) == [66.0, 79.0]
+    assert only_test(grade(problem, function)[0]).score == score
+
+
+def test_where_every_input_is_public_each_passed_input_earns_its_share():
+    published = make(MIXED, {"n/0": 0.0, "n/1": 2.0, "n/random#1": 0.0, "n/random#2": 0.0})
+    result = only_test(grade(published, table_of_the_public_inputs)[0])
+    assert (result.status, result.score) == ("fail", 2.0)
 
 
 def test_fail_never_returns():
