@@ -359,9 +359,12 @@ def wait_for_offline_copy(learner: Learner) -> None:
 
 
 def count_loads(learner: Learner) -> list[str]:
-    """The URL of each document the learner's page loads from now on (reloads included)."""
+    """The URL of each document the learner's page requests from now on (reloads included). Counted from
+    the navigation requests, not the load events: a page that reloads itself before its own load event
+    fires has no load event to count."""
     loads = []
-    learner.page.on("load", lambda page: loads.append(page.url))
+    learner.page.on("request", lambda request: request.is_navigation_request()
+                    and request.frame == learner.page.main_frame and loads.append(request.url))
     return loads
 
 
