@@ -12,7 +12,7 @@ and after the command's start, at --jobs N and 2N; the CPU each submission costs
 split between the grader, the zygote's fork and the child (fork to ready, loading, each call), read
 from /proc/PID/schedstat so that load does not distort it, beside the baseline's CPU per submission;
 the cost of each isolation layer, timed in alternation with a bare fork; and the grader's peak memory
-(its own ru_maxrss) grading an attack batch, submissions whose replies flood 60 MB and 7 MB each, beside
+(its own VmHWM) grading an attack batch, submissions whose replies flood 60 MB and 7 MB each, beside
 the same figure for a batch of correct submissions. The load average is printed first: wall rates fall
 with it, CPU figures do not.
 """
@@ -87,11 +87,12 @@ def correct_and_wrong(folder: Path, count: int) -> list[Path]:
     return made
 
 
+# VmHWM, not ru_maxrss: Linux carries a process's ru_maxrss across exec from its parent's memory.
 GRADER_PEAK = """
-import resource, sys
+import sys
 from harness.cli import main
 main(sys.argv[1:])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")), file=sys.stderr)
 """
 
 
