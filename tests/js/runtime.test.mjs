@@ -66,7 +66,14 @@ function setUp({ isolated = true, missed = [], downloadStallSeconds } = {}) {
   });
   const worker = () => workers.at(-1);
   const ready = () => worker().say({ type: "ready", python: "3.13.2" });
-  return { clock, workers, states, runtime, worker, ready, state: () => runtime.status().state };
+  // Every boot fails with `message`, its retries included, until Python gives up.
+  const failEveryBoot = (message) => {
+    for (let attempt = 0; attempt <= BOOT_RETRIES; attempt += 1) {
+      worker().say({ type: "fatal", message });
+      clock.advance(RETRY_DELAY_MS * (attempt + 1));
+    }
+  };
+  return { clock, workers, states, runtime, worker, ready, failEveryBoot, state: () => runtime.status().state };
 }
 
 const result = (id, status = "pass") => ({ id, name: id, visibility: "hidden", status, message: "", output: "", duration_ms: 1 });
@@ -252,11 +259,8 @@ test("crashes outside the learner's code end the run as our failure, not a verdi
 });
 
 test("a failed download is retried a bounded number of times, then names what failed; Retry starts again", () => {
-  const { runtime, worker, clock, workers, state } = setUp();
-  for (let attempt = 0; attempt <= BOOT_RETRIES; attempt += 1) {
-    worker().say({ type: "fatal", message: "could not download pyodide.asm.wasm (HTTP 404)" });
-    clock.advance(RETRY_DELAY_MS * (attempt + 1));
-  }
+  const { runtime, clock, workers, state, failEveryBoot } = setUp();
+  failEveryBoot("could not download pyodide.asm.wasm (HTTP 404)");
   assert.equal(workers.length, BOOT_RETRIES + 1);
   assert.ok(workers.every((w) => w.terminated));
   assert.equal(state(), "error");
@@ -287,12 +291,9 @@ test("a worker script that cannot be loaded counts as a failed boot", () => {
 });
 
 test("a run pending when Python cannot start ends as our failure naming the download; Run again retries", async () => {
-  const { runtime, worker, clock, ready, state } = setUp();
+  const { runtime, worker, ready, state, failEveryBoot } = setUp();
   const done = runtime.grade("code");
-  for (let attempt = 0; attempt <= BOOT_RETRIES; attempt += 1) {
-    worker().say({ type: "fatal", message: "could not download numpy.whl (network error)" });
-    clock.advance(RETRY_DELAY_MS * (attempt + 1));
-  }
+  failEveryBoot("could not download numpy.whl (network error)");
   await assert.rejects(done, (error) => error instanceof RuntimeFailure
     && error.message === "Python could not start: could not download numpy.whl (network error)");
   assert.equal(state(), "error");
@@ -305,11 +306,8 @@ test("a run pending when Python cannot start ends as our failure naming the down
 });
 
 test("Run in the error state retries at once", () => {
-  const { runtime, worker, clock, workers, state } = setUp();
-  for (let attempt = 0; attempt <= BOOT_RETRIES; attempt += 1) {
-    worker().say({ type: "fatal", message: "x" });
-    clock.advance(RETRY_DELAY_MS * (attempt + 1));
-  }
+  const { runtime, workers, state, failEveryBoot } = setUp();
+  failEveryBoot("x");
   runtime.grade("code");
   assert.equal(workers.length, BOOT_RETRIES + 2);
   assert.equal(state(), "running");
