@@ -271,7 +271,7 @@ class Rate:
     start: float
 
 
-def batch_rate(folder: Path, count: int, jobs: int) -> Rate:
+def measured_rate(folder: Path, count: int, jobs: int) -> Rate:
     """The start (the problem loaded, the zygote started, the held-out values computed) is timed on a
     batch of two and subtracted."""
     small = folder.parent / f"{folder.name}-start"
@@ -309,7 +309,7 @@ def main() -> int:
             single_verdicts[path.name] = verdicts(json.loads(run.stdout)) if run.stdout else ("no report",)
         single_seconds, single_cpu = time.perf_counter() - started, (cpu_ms() - single_cpu) / len(files)
         correct_and_wrong(folder / "correct-and-wrong", args.rate_count)
-        rates = {jobs: [batch_rate(folder / "correct-and-wrong", args.rate_count, jobs) for _ in range(args.repeat)]
+        rates = {jobs: [measured_rate(folder / "correct-and-wrong", args.rate_count, jobs) for _ in range(args.repeat)]
                  for jobs in dict.fromkeys((args.jobs, 2 * args.jobs))}
         attack(folder / "attack", 40)
         attack_mb = grader_peak_mb(folder / "attack", args.jobs)
