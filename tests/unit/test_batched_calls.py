@@ -75,6 +75,17 @@ def test_each_batched_call_keeps_its_own_output_cut_to_the_limit(zygote):
             assert output.startswith(f"call {number} yyy") and OUTPUT_LIMIT <= len(output) < OUTPUT_LIMIT + 100
 
 
+def test_a_batch_ends_after_the_same_call_in_both_executors(zygote):
+    """Past 64 KiB of replies a batch ends, by one rule wherever the calls run: the same calls are made."""
+    source = 'def f(x):\n    print("y" * 10_000)\n    return float(x)\n'
+    twenty = [[number] for number in range(20)]
+    forked, executor = forked_batch(zygote, source, twenty)
+    executor.close()
+    in_process = in_process_batch(source, twenty)
+    assert all(fault is None for _, fault, _ in forked + in_process)
+    assert 10 < len(forked) == len(in_process) < 20
+
+
 # Replaces the harness's send function in the child: from the 2nd reply on, each carries `size` of output.
 FLOODS_FROM_THE_SECOND_REPLY = '''
 import sys
