@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Protocol
 from .manifest import TIME_LIMIT_INTERRUPT, Entry, Interrupted, ProblemError
 from .plain import WrongResult
 from .problem import TESTS, Problem
-from .submission import Fault, python_call, return_lines
+from .submission import Fault, Result, call_each, python_call, return_lines
 from .testing import HIDDEN, PUBLISHED_SEED, Candidate, SubmissionFault, TestFailure, TestSpec
 
 # 2: scores (per test and in total), the seed of the run's draws, and which tests ran on held-out inputs.
@@ -31,6 +31,11 @@ class Executor(Protocol):
 
     def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
         """Call the entry function; return plain data or a fault, and what it printed."""
+
+    # Optional: an executor that can send several calls at once defines
+    #   call_many(calls: list[list[Any]], timeout: float) -> list[tuple[dict | None, Fault | None, str]]
+    # which must end where `submission.call_each` ends (submission.Batch's rule); the runner uses
+    # call_each over `call` where it is missing.
 
     def clock(self) -> float:
         """Seconds the submission has used so far, on the clock its time limit is charged to."""
@@ -213,35 +218,19 @@ _ENDS_THE_TEST = ("timeout", "crashed")
 
 
 def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult:
-    limit = problem.manifest.time_limit
-    outputs: list[str] = []
-    last_call: list[list[Any]] = []
-    started, charged_from = time.perf_counter(), executor.clock()
-
-    def caller(args: list[Any]) -> tuple[dict | None, Fault | None]:
-        last_call[:] = [args]
-        remaining = max(limit - (executor.clock() - charged_from), 0.001)
-        try:
-            plain, fault, output = executor.call(args, remaining)
-        except ProblemError as exc:  # the test passed an argument the executor cannot carry
-            raise _TestsBroken(f"calls {problem.manifest.entry.name} with {exc}") from None
-        except Exception as exc:
-            raise _ExecutorFailed() from exc
-        if output:
-            outputs.append(output)
-        if fault is not None and fault.kind == "timeout":
-            fault = Fault("timeout", timeout_message(limit))
-        return plain, fault
+    started = time.perf_counter()
+    inputs = spec.inputs(problem.cases)
+    calls = _TestCalls(problem, executor, inputs or [])
 
     def attempt(*given: Any) -> tuple[TestResult, bool]:
-        candidate = Candidate(problem.manifest.entry, caller, problem.cases, problem.expected,
+        candidate = Candidate(problem.manifest.entry, calls, problem.cases, problem.expected,
                               problem.tolerance, problem.held_out)
-        verdict = _attempt(spec, candidate, given, limit, tests_file(problem))
-        if verdict.status != PASS and last_call:
-            verdict.call = python_call(problem.manifest.entry.name, last_call[0])
+        verdict = _attempt(spec, candidate, given, problem.manifest.time_limit, tests_file(problem))
+        if verdict.status != PASS and calls.last_call is not None:
+            verdict.call = python_call(problem.manifest.entry.name, calls.last_call)
+        calls.attempt += 1
         return verdict, candidate.used_held_out
 
-    inputs = spec.inputs(problem.cases)
     if inputs is None:
         result, held_out = attempt()
         outcomes = [(result.status == PASS, held_out)]
@@ -251,8 +240,70 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
     result.score = round(result.max_score * _credit(outcomes, bool(problem.held_out)), 4)
     result.held_out = any(held_out for _, held_out in outcomes)
     result.duration_ms = (time.perf_counter() - started) * 1000
-    result.output = "".join(outputs)
+    result.output = "".join(calls.outputs)
     return result
+
+
+class _TestCalls:
+    """The submission's calls during one test, all charged to the test's time limit.
+
+    Calls go one by one, but for an `over=` test's named cases: the first time an attempt asks
+    `t.case` for its own input, the submission is called on that case and on every later input's, in
+    order, in one batch (one round trip to a child instead of one per call); each later attempt's
+    `t.case` of its input takes its result from there. The order of calls is this class's, whatever
+    the executor: the browser and CI call a submission in the same order, so give it the same verdict.
+    """
+
+    def __init__(self, problem: Problem, executor: Executor, inputs: list[Any]) -> None:
+        self._problem = problem
+        self._executor = executor
+        self._inputs = inputs
+        self._limit = problem.manifest.time_limit
+        self._charged_from = executor.clock()
+        self._batched: dict[int, Result] = {}  # by the index of the input whose case it called
+        self._batch_sent = False
+        self.attempt = 0  # the index of the input being tried
+        self.outputs: list[str] = []
+        self.last_call: list[Any] | None = None
+
+    def __call__(self, args: list[Any], case_id: str | None = None) -> tuple[dict | None, Fault | None]:
+        self.last_call = args
+        own_case = case_id is not None and self.attempt < len(self._inputs) and self._inputs[self.attempt] == case_id
+        if own_case and not self._batch_sent:
+            self._batch()
+        if own_case and self.attempt in self._batched:
+            plain, fault, _ = self._batched.pop(self.attempt)
+        else:
+            plain, fault, output = self._guarded(lambda: self._executor.call(args, self._remaining()))
+            self.outputs.append(output)
+        if fault is not None and fault.kind == "timeout":
+            fault = Fault("timeout", timeout_message(self._limit))
+        return plain, fault
+
+    def _batch(self) -> None:
+        """Call the submission on this input's case and every later input's that names a case."""
+        self._batch_sent = True
+        indices = [i for i in range(self.attempt, len(self._inputs))
+                   if isinstance(self._inputs[i], str) and self._inputs[i] in self._problem.cases]
+        calls = [list(self._problem.cases[self._inputs[i]].args) for i in indices]
+        many = getattr(self._executor, "call_many", None)
+        if many is not None:
+            results = self._guarded(lambda: many(calls, self._remaining()))
+        else:
+            results = self._guarded(lambda: call_each(lambda args: self._executor.call(args, self._remaining()), calls))
+        self._batched = dict(zip(indices, results))
+        self.outputs += [output for _, _, output in results]
+
+    def _remaining(self) -> float:
+        return max(self._limit - (self._executor.clock() - self._charged_from), 0.001)
+
+    def _guarded(self, exchange: Callable[[], Any]) -> Any:
+        try:
+            return exchange()
+        except ProblemError as exc:  # the test passed an argument the executor cannot carry
+            raise _TestsBroken(f"calls {self._problem.manifest.entry.name} with {exc}") from None
+        except Exception as exc:
+            raise _ExecutorFailed() from exc
 
 
 def _over(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 import io
+import json
 import math
 import sys
 import traceback
@@ -16,7 +17,7 @@ import unicodedata
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -30,6 +31,13 @@ OUTPUT_LIMIT = 4_000
 MAX_RECURSION = 1_000
 # A traceback shows at most this many of the learner's frames: the innermost and its nearest callers.
 MAX_FRAMES = 6
+# A batch of calls (a test's named cases, asked at once to save a round trip per call) ends after the
+# call whose reply takes the batch's replies, as they travel (JSON), to this many characters: the grader
+# then holds at most this much beside one reply of the most it ever accepts. The calls left are asked
+# one by one.
+BATCH_CHARACTERS = 64 * 1024
+# Faults after which a batch goes no further: the test's time is up, or the process running it is gone.
+ENDS_A_BATCH = ("timeout", "crashed", "protocol")
 
 
 @dataclass(frozen=True)
@@ -243,6 +251,43 @@ def call(function: Callable, args: list[Any], name: str) -> tuple[dict | None, F
         except BaseException as exc:  # noqa: BLE001 - a hostile result object
             return None, describe(exc, f"while reading what {name} returned"), output.getvalue()
     return plain, None, output.getvalue()
+
+
+Result = tuple[dict | None, Fault | None, str]
+
+
+def reply(plain: dict | None, fault: Fault | None, output: str) -> dict:
+    """A call's result as the child sends it back to the grader."""
+    return {"value": plain, "fault": fault and fault.to_dict(), "output": output}
+
+
+def reply_characters(result: Result) -> int:
+    """How long a call's reply is as it travels (JSON, ASCII: as many bytes)."""
+    return len(json.dumps(reply(*result), allow_nan=True))
+
+
+class Batch:
+    """Where a batch of calls ends, the same rule wherever the calls run (the child, the browser's worker,
+    the grader's own loop), so that a submission is called in the same order everywhere."""
+
+    def __init__(self) -> None:
+        self.characters = 0
+
+    def goes_on(self, characters: int, fault: Fault | None) -> bool:
+        """After a call whose reply had `characters` and ended with `fault`: is the next call in the batch?"""
+        self.characters += characters
+        return (fault is None or fault.kind not in ENDS_A_BATCH) and self.characters < BATCH_CHARACTERS
+
+
+def call_each(call: Callable[[list[Any]], Result], calls: Iterable[list[Any]]) -> list[Result]:
+    """A batch asked one call at a time: `call` on each argument list while the batch goes on."""
+    results: list[Result] = []
+    batch = Batch()
+    for args in calls:
+        results.append(call(args))
+        if not batch.goes_on(reply_characters(results[-1]), results[-1][1]):
+            break
+    return results
 
 
 def python_call(name: str, args: list[Any]) -> str:

@@ -161,7 +161,8 @@ def example(name: str, *, over: Inputs = None) -> Callable:
     return _register(EXAMPLE, name, 0, over)
 
 
-Caller = Callable[[list[Any]], tuple[dict | None, Fault | None]]
+# The runner's channel to the submission: the arguments, and the case they are when `t.case` calls.
+Caller = Callable[[list[Any], str | None], tuple[dict | None, Fault | None]]
 
 
 @dataclass(frozen=True)
@@ -197,8 +198,11 @@ class Candidate:
 
     def call(self, *args: Any) -> Any:
         """Call the submission; return its checked result or end the test with its fault."""
+        return self._call(args, None)
+
+    def _call(self, args: tuple[Any, ...], case_id: str | None) -> Any:
         self._last_call = args
-        plain, fault = self._caller(list(args))
+        plain, fault = self._caller(list(args), case_id)
         if fault is not None:
             raise SubmissionFault(replace(fault, message=f"{self.describe(*args)}: {fault.message}"))
         return decode(plain, self._entry.returns, _Description(self, args))
@@ -212,7 +216,7 @@ class Candidate:
 
     def case(self, case_id: str, *, hint: str = "") -> Any:
         """Call the submission on a named case, fail unless it is close to the reference's value; return it."""
-        got = self.call(*self.args(case_id))
+        got = self._call(self.args(case_id), case_id)
         self.assert_close(got, self.expected(case_id), hint=hint)
         return got
 

@@ -22,6 +22,7 @@ import os
 import resource
 import signal
 import time
+from typing import Any, Callable
 
 import numpy as np
 
@@ -94,8 +95,19 @@ def serve(requests: int, replies: int, isolation: str) -> None:
             wire.send(replies, {"fault": fault and fault.to_dict(), "output": output})
         elif request.get("op") == "call" and function is not None:
             plain, fault, output = submission.call(function, wire.unpack_args(request["args"]), name)
-            wire.send(replies, {"value": plain, "fault": fault and fault.to_dict(), "output": output})
+            wire.send(replies, submission.reply(plain, fault, output))
+        elif request.get("op") == "calls" and function is not None:
+            answer_each(function, name, request["calls"], replies)
         else:
+            return
+
+
+def answer_each(function: Callable, name: str, calls: list[Any], replies: int) -> None:
+    """A batch: each call's reply sent as soon as it is made, so a timeout or crash loses none before it."""
+    batch = submission.Batch()
+    for args in calls:
+        plain, fault, output = submission.call(function, wire.unpack_args(args), name)
+        if not batch.goes_on(wire.send(replies, submission.reply(plain, fault, output)), fault):
             return
 
 
@@ -122,7 +134,7 @@ def warm_up(rounds: int = 50) -> None:
             wire.send(requests_write, {"op": "call", "args": wire.pack_args(args)})
             request = wire.receive(requests_read)
             plain, fault, output = submission.call(function, wire.unpack_args(request["args"]), "warm_up")
-            wire.send(replies_write, {"value": plain, "fault": fault and fault.to_dict(), "output": output})
+            wire.send(replies_write, submission.reply(plain, fault, output))
             wire.receive(replies_read, time.monotonic() + 1, wire.MAX_REPLY)
         submission.call(lambda: 1 / 0, [], "warm_up")
     finally:

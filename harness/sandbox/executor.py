@@ -27,7 +27,7 @@ from typing import Any
 from . import wire
 from .watchdog import OwnTime
 from ..core.manifest import Entry, ProblemError
-from ..core.submission import OUTPUT_LIMIT, Fault
+from ..core.submission import OUTPUT_LIMIT, Batch, Fault, Result, call_each
 
 STARTUP_TIMEOUT = 30.0
 # Time limits are charged in the child's CPU time, so that a verdict does not depend on how busy the
@@ -263,30 +263,42 @@ class ForkedChild:
         if fault is not None:
             return fault, ""
         request = {"op": "load", "source": source, "entry": {**asdict(entry), "params": list(entry.params)}}
-        reply, fault = self._exchange(request, timeout)
+        results, fault = self._exchange(request, timeout)
         if fault is not None:
             return fault, ""
-        return (Fault.from_dict(reply["fault"]) if reply.get("fault") else None), _text(reply.get("output"))
+        _, fault, output = results[0]
+        return fault, output
 
     def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
         try:
             request = wire.call_request(args)
         except wire.ArgumentError as exc:
             raise ProblemError(str(exc)) from None
+        return self._ask(request, timeout, 1)[0]
+
+    def call_many(self, calls: list[list[Any]], timeout: float) -> list[Result]:
+        """Each call in turn, within `timeout` for them all, ending where `submission.Batch` says: one
+        request, and the replies read as the child sends them (see `harness.core.runner.Executor`)."""
+        try:
+            request = wire.calls_request(calls)
+        except wire.ArgumentError as exc:
+            raise ProblemError(str(exc)) from None
+        if request is None:  # too large to send at once: the same batch, a call at a time
+            started = self.clock()
+            return call_each(lambda args: self.call(args, max(timeout - (self.clock() - started), 0.001)), calls)
+        return self._ask(request, timeout, len(calls))
+
+    def _ask(self, request: bytes, timeout: float, calls: int) -> list[Result]:
         if not self._pid:  # the last call killed it: reload, on this call's budget
             assert self._loaded is not None, "load() a submission before calling it"
             source, entry = self._loaded
             before = self.clock()
             fault, _ = self.load(source, entry, timeout)
             if fault is not None:
-                return None, fault, ""
+                return [(None, fault, "")]
             timeout = max(timeout - (self.clock() - before), 0.001)
-        reply, fault = self._exchange(request, timeout)
-        if fault is not None:
-            return None, fault, ""
-        if reply.get("fault"):
-            return None, Fault.from_dict(reply["fault"]), _text(reply.get("output"))
-        return reply.get("value"), None, _text(reply.get("output"))
+        results, fault = self._exchange(request, timeout, calls)
+        return results + [(None, fault, "")] if fault is not None else results
 
     def clock(self) -> float:
         return self._spent + self._cpu + self._idle
@@ -346,25 +358,36 @@ class ForkedChild:
         self._zygote.isolation = self._zygote.isolation or self.isolation
         return None
 
-    def _exchange(self, request: dict | bytes, budget: float) -> tuple[dict, Fault | None]:
-        """Send a request; the reply must be whole within `budget` CPU seconds and budget·wall_factor wall."""
+    def _exchange(self, request: dict | bytes, budget: float, calls: int = 1) -> tuple[list[Result], Fault | None]:
+        """Send a request; its replies (one per call, ending where `submission.Batch` says) must be whole
+        within `budget` CPU seconds and budget·wall_factor wall. Returns those read before any fault.
+
+        Each reply is bounded on its own (wire.MAX_REPLY, wire.REPLY_BUDGET); a batch's replies before
+        its last are under submission.BATCH_CHARACTERS together, so a batch costs the grader little more
+        than one reply."""
         started = time.monotonic()
         deadline = min(started + budget * self._wall_factor, self._deadline)
         if self._own_time:
             self._own_time.hand_over()
+        replies: list[Result] = []
+        batch = Batch()
         try:
             wire.send(self._requests, request)
-            self._await_reply(budget, deadline)
-            return wire.receive(self._replies, deadline, wire.MAX_REPLY, wire.REPLY_BUDGET), None
+            while True:
+                self._await_reply(budget, deadline)
+                reply, length = wire.receive_sized(self._replies, deadline, wire.MAX_REPLY, wire.REPLY_BUDGET)
+                replies.append(_result(reply))
+                if len(replies) == calls or not batch.goes_on(length, replies[-1][1]):
+                    return replies, None
         except wire.ChannelTimeout:
             self._end_child()
-            return {}, Fault("timeout", "took longer than the time limit")
+            return replies, Fault("timeout", "took longer than the time limit")
         except wire.MalformedMessage as exc:
             self._end_child()
-            return {}, Fault("protocol", f"your code wrote into the grader's channel ({exc}); it was stopped")
+            return replies, Fault("protocol", f"your code wrote into the grader's channel ({exc}); it was stopped")
         except (wire.ChannelClosed, OSError):
             self._end_child()
-            return {}, Fault(
+            return replies, Fault(
                 "crashed",
                 "the process running your code died (os._exit(), a crash, or a resource limit: "
                 "1 GiB of memory, CPU time)",
@@ -392,6 +415,13 @@ class ForkedChild:
                 raise wire.ChannelTimeout()
             if wire.readable(self._replies, min(cpu_left, wall_left, 0.05 + cpu_left / 4)):
                 return
+
+
+def _result(reply: dict) -> Result:
+    """A reply from the child as a call's result: its value or its fault, and its output."""
+    if reply.get("fault"):
+        return None, Fault.from_dict(reply["fault"]), _text(reply.get("output"))
+    return reply.get("value"), None, _text(reply.get("output"))
 
 
 def _text(value: Any) -> str:

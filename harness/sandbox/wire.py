@@ -68,12 +68,14 @@ def encode(message: dict) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
-def send(fd: int, message: dict | bytes) -> None:
-    """Send a message, or one `encode`d already."""
+def send(fd: int, message: dict | bytes) -> int:
+    """Send a message, or one `encode`d already; return the length of its JSON."""
     data = message if isinstance(message, bytes) else encode(message)
+    length = len(data) - _HEADER.size
     while data:
         written = os.write(fd, data)
         data = data[written:]
+    return length
 
 
 class ArgumentError(TypeError):
@@ -89,12 +91,25 @@ def call_request(args: list[Any]) -> bytes:
     return message
 
 
+def calls_request(calls: list[list[Any]]) -> bytes | None:
+    """The encoded request to call the submission on each of `calls` in turn (a batch), or None when
+    together they are over MAX_REQUEST; ArgumentError when one of them cannot be sent."""
+    message = encode({"op": "calls", "calls": [pack_args(args) for args in calls]})
+    return message if len(message) - _HEADER.size <= MAX_REQUEST else None
+
+
 _OVER_THE_LIMIT = f"over the {MAX_REQUEST:,} bytes ({MAX_REQUEST >> 20} MiB) a call can send to the submission"
 
 
 def receive(fd: int, deadline: float | None = None, limit: int = MAX_REQUEST, budget: Budget | None = None) -> dict:
     """The next message, whole by `deadline` (time.monotonic()), at most `limit` bytes long and within
     `budget` (if given) before it is decoded."""
+    return receive_sized(fd, deadline, limit, budget)[0]
+
+
+def receive_sized(fd: int, deadline: float | None = None, limit: int = MAX_REQUEST,
+                  budget: Budget | None = None) -> tuple[dict, int]:
+    """`receive`, with the length of the message's JSON."""
     (length,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size, deadline))
     if length > limit:
         raise MalformedMessage(f"a message of {length} bytes, over the limit of {limit}")
@@ -108,7 +123,7 @@ def receive(fd: int, deadline: float | None = None, limit: int = MAX_REQUEST, bu
         raise MalformedMessage(f"malformed message: {exc}") from None
     if not isinstance(message, dict):
         raise MalformedMessage("malformed message: not an object")
-    return message
+    return message, length
 
 
 def _check(body: bytes, budget: Budget) -> None:

@@ -7,9 +7,10 @@ with one fresh `python -m harness grade PROBLEM FILE` process per submission, on
 CI script would with the single-file command. Prints submissions per second for both, the ratio, and
 whether both gave the same verdicts, test by test. Goal: at least 20x the baseline.
 
-Then, in the same run: the batch's rate on correct and wrong submissions only (goal: 120/s), overall
-and after the command's start, at --jobs N and 2N; the CPU each submission costs with every layer on,
-split between the grader, the zygote's fork and the child (fork to ready, loading, each call), read
+Then, in the same run: the batch's rate on 600 correct and wrong submissions only (goal: 120/s), three
+times each, overall and after the command's start (timed apart), at --jobs N and 2N; the CPU each
+submission costs with every layer on, split between the grader, the zygote's fork and the child (fork
+to ready, loading, the calls and the round trips they took: an `over=` test's cases go in one), read
 from /proc/PID/schedstat so that load does not distort it, beside the baseline's CPU per submission;
 the cost of each isolation layer, timed in alternation with a bare fork; and the grader's peak memory
 (its own VmHWM) grading an attack batch, submissions whose replies flood 60 MB and 7 MB each, beside
@@ -25,6 +26,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -189,6 +191,7 @@ class CpuSplit:
     tests: float  # the child, answering the tests' calls
     alone: float  # the same tests on the same sources in one process, no isolation at all
     calls: float  # calls to the submission per submission
+    trips: float  # round trips to the child those calls took (a batch of a test's cases is one)
 
     @property
     def child(self) -> float:
@@ -225,7 +228,7 @@ def cpu_per_submission(rounds: int = 60) -> CpuSplit:
             with executor_for(problem, zygote) as executor:
                 executor.load("", entry)
                 ready += on_cpu_ms(executor._pid)
-        loaded, tests, calls = 0.0, 0.0, 0
+        loaded, tests, calls, trips = 0.0, 0.0, 0, 0
         grader, forks = time.process_time(), on_cpu_ms(zygote._process.pid)
         for number in range(rounds):
             with executor_for(problem, zygote) as executor:
@@ -235,26 +238,42 @@ def cpu_per_submission(rounds: int = 60) -> CpuSplit:
                     if not marks and kind == "start":
                         marks.append(on_cpu_ms(executor._pid))
 
-                call = executor.call
+                call, call_many = executor.call, executor.call_many
 
                 def counted(*args: object) -> tuple:
-                    nonlocal calls
-                    calls += 1
+                    nonlocal calls, trips
+                    calls, trips = calls + 1, trips + 1
                     return call(*args)
 
-                executor.call = counted
+                def counted_many(*args: object) -> list:
+                    nonlocal calls, trips
+                    results = call_many(*args)
+                    calls, trips = calls + len(results), trips + 1
+                    return results
+
+                executor.call, executor.call_many = counted, counted_many
                 runner.run(problem, sources[number % len(sources)], executor, on_event=first_test)
                 loaded += marks[0] if marks else 0.0
                 tests += on_cpu_ms(executor._pid) - marks[0] if marks and executor._pid else 0.0
         grader = (time.process_time() - grader) * 1000 / rounds
         forks = (on_cpu_ms(zygote._process.pid) - forks) / rounds
-    return CpuSplit(grader, forks, ready / rounds, (loaded - ready) / rounds, tests / rounds, alone, calls / rounds)
+    return CpuSplit(grader, forks, ready / rounds, (loaded - ready) / rounds, tests / rounds, alone, calls / rounds,
+                    trips / rounds)
 
 
-def batch_rates(folder: Path, count: int, jobs: int) -> tuple[float, float | None]:
-    """Submissions per second of the batch command: overall, and after its start (the problem loaded,
-    the zygote started, the held-out values computed), timed on a batch of two and subtracted (None when
-    load made the batch of two the slower)."""
+@dataclass
+class Rate:
+    """One run of the batch command: submissions per second overall and after its start (None when
+    load made the batch of two the slower), and the start's seconds."""
+
+    overall: float
+    steady: float | None
+    start: float
+
+
+def measured_rate(folder: Path, count: int, jobs: int) -> Rate:
+    """The start (the problem loaded, the zygote started, the held-out values computed) is timed on a
+    batch of two and subtracted."""
     small = folder.parent / f"{folder.name}-start"
     small.mkdir(exist_ok=True)
     for path in sorted(folder.iterdir())[:2]:
@@ -262,12 +281,14 @@ def batch_rates(folder: Path, count: int, jobs: int) -> tuple[float, float | Non
     start = 2 / rate_of_batch(2, small, jobs)
     overall = rate_of_batch(count, folder, jobs)
     rest = count / overall - start
-    return overall, (count - 2) / rest if rest > 0 else None
+    return Rate(overall, (count - 2) / rest if rest > 0 else None, start)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark batch grading against one process per submission.")
-    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--count", type=int, default=200, help="mixed submissions, graded by both commands")
+    parser.add_argument("--rate-count", type=int, default=600, help="correct and wrong submissions, for the rate")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the batch for each rate")
     parser.add_argument("--jobs", type=int, default=usable_cores())
     args = parser.parse_args()
     load_before, cores = os.getloadavg()[0], usable_cores()  # before cpu_per_submission pins this thread
@@ -287,8 +308,8 @@ def main() -> int:
             run = grade_command(str(path))
             single_verdicts[path.name] = verdicts(json.loads(run.stdout)) if run.stdout else ("no report",)
         single_seconds, single_cpu = time.perf_counter() - started, (cpu_ms() - single_cpu) / len(files)
-        correct_and_wrong(folder / "correct-and-wrong", args.count)
-        rates = {jobs: batch_rates(folder / "correct-and-wrong", args.count, jobs)
+        correct_and_wrong(folder / "correct-and-wrong", args.rate_count)
+        rates = {jobs: [measured_rate(folder / "correct-and-wrong", args.rate_count, jobs) for _ in range(args.repeat)]
                  for jobs in dict.fromkeys((args.jobs, 2 * args.jobs))}
         attack(folder / "attack", 40)
         attack_mb = grader_peak_mb(folder / "attack", args.jobs)
@@ -312,16 +333,21 @@ def main() -> int:
     print(f"    ratio: {batch_rate / single_rate:.1f}x in wall time, {single_cpu / split.total:.1f}x in CPU "
           "per submission (goal: at least 20x)")
     print(f"    same verdicts, test by test: {'yes' if not differing else 'NO: ' + ', '.join(differing)}")
-    print(f"  {args.count} correct and wrong submissions (goal: 120/s):")
-    for jobs, (overall, steady) in rates.items():
-        after = (f"{steady:7.1f}/s after the command's start ({steady / single_rate:.0f}x)" if steady
+    print(f"  {args.rate_count} correct and wrong submissions (goal: 120/s), {args.repeat} runs each:")
+    for jobs, runs in rates.items():
+        overall = statistics.median(r.overall for r in runs)
+        steady = [r.steady for r in runs if r.steady]
+        after = (f"{statistics.median(steady):6.1f}/s after the command's start ({statistics.median(steady) / single_rate:.0f}x; "
+                 f"runs: {', '.join(f'{r:.1f}' for r in steady)})" if steady
                  else "after its start: not measurable (load made a batch of two the slower)")
-        print(f"    --jobs {jobs}: {overall:7.1f} submissions/s overall ({overall / single_rate:.0f}x the baseline), {after}")
+        print(f"    --jobs {jobs}: {overall:6.1f} submissions/s overall ({overall / single_rate:.0f}x the baseline; runs: "
+              f"{', '.join(f'{r.overall:.1f}' for r in runs)}), {after}")
+        print(f"             the command's start: {statistics.median(r.start for r in runs):.2f} s")
     print(f"  CPU per submission, every layer on (correct and wrong alternating): {split.total:.1f} ms")
     print(f"    grader {split.grader:.1f} ms (its GIL alone would cap a batch at {1000 / split.grader:.0f}/s), "
           f"zygote's fork {split.fork:.1f} ms, child {split.child:.1f} ms: fork to ready {split.ready:.1f}, "
-          f"loading the submission {split.load:.1f}, {split.calls:.0f} calls {split.tests:.1f} "
-          f"({split.tests / max(split.calls, 1) * 1000:.0f} us each)")
+          f"loading the submission {split.load:.1f}, {split.calls:.1f} calls in {split.trips:.1f} round trips "
+          f"{split.tests:.1f} ({split.tests / max(split.calls, 1) * 1000:.0f} us a call)")
     print(f"    the same tests in one process, no isolation: {split.alone:.1f} ms; the baseline: {single_cpu:.0f} ms")
     print(f"    at this cost {cores} idle cores grade at most {cores * 1000 / split.total:.0f}/s "
           f"(200/s needs {cores * 1000 / 200:.0f} ms)")
