@@ -4,9 +4,10 @@
 // page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt?: Int32Array on a SharedArrayBuffer}
 //                 {type: "grade", runId, source, prior}   prior: results and faults from before a restart
 //                 {type: "evaluate", runId, source, code} the "Try it" console, never graded
+//                 {type: "problem", bundleURL}            another problem: the page navigated in place
 // worker -> its own worker  {type: "snapshot", indexURL, snapshotKey}   makes the snapshot, then closes
 // worker -> page  {type: "progress", text, fraction}
-//                 {type: "ready", python, start: "snapshot" | "fresh"}
+//                 {type: "ready", python, problem: bundleURL, start: "snapshot" | "fresh" | "kept"}
 //                 {type: "start" | "done", runId, data}   a timed step starting / a test's result
 //                 {type: "finished", runId, result}       the whole report, or {output, result, error}
 //                 {type: "fatal", message}                Python could not start, or is unusable now
@@ -239,8 +240,19 @@ async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, 
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   browser = pyodide.pyimport("harness.browser");
   browser.prepare(await bundle);
-  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]"), start });
+  ready(bundleURL, start);
   if (start === "fresh" && snapshotKey && self.caches) snapshotInTheBackground(indexURL, snapshotKey);
+}
+
+function ready(problem, start) {
+  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]"), problem, start });
+}
+
+// The page navigated to another problem without unloading: the same Python, only the problem changes.
+async function switchProblem({ bundleURL }) {
+  await booted;
+  browser.prepare(await (await watchedFetch(bundleURL)).text());
+  ready(bundleURL, "kept");
 }
 
 function eventsOf(runId) {
@@ -271,6 +283,8 @@ self.onmessage = async ({ data }) => {
       await booted;
     } else if (data.type === "snapshot") {
       await makeSnapshot(data);
+    } else if (data.type === "problem") {
+      await switchProblem(data);
     } else if (Object.hasOwn(jobs, data.type)) {
       await booted;
       jobs[data.type](data);
