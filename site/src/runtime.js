@@ -40,8 +40,9 @@ export class Runtime {
    * @param onStatus called with status() whenever it changes
    * @param timers   {setTimeout, clearTimeout}; tests pass a fake clock
    * @param downloadStallSeconds the worker's own stall timeout
+   * @param problem  the bundle URL of the problem the first worker boots with, if known
    */
-  constructor({ spawn, onStatus = () => {}, timers = globalThis, downloadStallSeconds = DOWNLOAD_STALL_S }) {
+  constructor({ spawn, onStatus = () => {}, timers = globalThis, downloadStallSeconds = DOWNLOAD_STALL_S, problem = null }) {
     this.spawn = spawn;
     this.stallMs = downloadStallSeconds * 1000 + STALL_MARGIN_MS;
     this.onStatus = onStatus;
@@ -51,7 +52,7 @@ export class Runtime {
     this.failures = 0; // failed boots since Python was last ready
     this.restarts = 0; // workers replaced, for the page's automation contract
     this.watchdog = null;
-    this.problem = null; // the bundle URL the page asked for since it loaded, if it navigated in place
+    this.problem = problem; // the problem's bundle URL: "ready" with another is not ready yet
     this.start();
   }
 
