@@ -38,7 +38,9 @@ export function navigateInPlace({ root, canSwap, swap, restore }) {
     shown = withoutHash(url);
     if (push) {
       history.pushState(null, "", url);
-      window.scrollTo(0, 0);
+      const target = document.getElementById(decodeURIComponent(new URL(url).hash.slice(1)));
+      if (target) target.scrollIntoView();
+      else window.scrollTo(0, 0);
     }
   }
 
