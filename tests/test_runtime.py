@@ -252,6 +252,12 @@ def test_the_next_pages_of_a_visit_keep_python_and_change_only_the_problem(learn
     assert page.locator('[data-testid="test-result"]').count() == TESTS
     assert page.evaluate("window.__sameDocument") is True
     assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    # A run in progress is not carried along: leaving then is a page load, as it always was.
+    learner.upload(BROWSER_FILES / "loops_forever.py")
+    page.click('[data-testid="run-tests"]')
+    page.click("a.brand")
+    page.wait_for_selector('[data-testid="problem-card"]')
+    assert page.evaluate("window.__sameDocument") is None
 
 
 def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolated_url):
