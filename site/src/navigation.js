@@ -4,7 +4,7 @@
 // Whatever cannot be swapped (a page of another build, a failed fetch, a run in progress, a click
 // with a modifier key) loads as a link always does.
 
-const withoutHash = (href) => href.split("#")[0];
+export const withoutHash = (href) => href.split("#")[0];
 
 /**
  * @param root    the site's root URL: only its pages (".../", "....html") are swapped

@@ -13,7 +13,7 @@ import { callBlock, diffTable, faultMarks, faultsOf, frameList, markFaults, reve
 import { hintsShown, isSolved, markSolved, progressText, rememberHints, showSolvedProblems } from "./progress.js";
 import { Runtime, RuntimeFailure } from "./runtime.js";
 import { isolateByReloading, registerServiceWorker } from "./offline.js";
-import { navigateInPlace } from "./navigation.js";
+import { navigateInPlace, withoutHash } from "./navigation.js";
 
 const $ = (testid) => document.querySelector(`[data-testid="${testid}"]`);
 const configOf = (doc) => {
@@ -402,7 +402,6 @@ function swappable(next, url) {
 // Problem pages left, as they were (editor, results, console), for Back and Forward: the most recent few.
 const kept = new Map(); // URL without its #fragment -> {title, config, main, view}
 const KEPT_PAGES = 8;
-const withoutHash = (href) => href.split("#")[0];
 let shownURL = withoutHash(location.href); // location has moved on already when Back is pressed
 
 function show({ title, config, main }, url) {
