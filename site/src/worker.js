@@ -72,8 +72,8 @@ async function watchedFetch(input, init = {}) {
   const controller = new AbortController();
   let stalled;
   const watch = () => {
-    clearTimeout(stalled);
-    stalled = setTimeout(() => controller.abort(), stallMs);
+    clearTimeout(stalled?.id);
+    stalled = afterSilence(stallMs, () => controller.abort());
   };
   const why = (what) => (controller.signal.aborted ? `no data for ${stallMs / 1000} s` : what);
   watch();
@@ -81,17 +81,31 @@ async function watchedFetch(input, init = {}) {
   try {
     response = await realFetch(url, { ...rest, signal: controller.signal });
   } catch {
-    clearTimeout(stalled);
+    clearTimeout(stalled?.id);
     throw failed(url, why("network error"));
   }
   if (!response.ok) {
-    clearTimeout(stalled);
+    clearTimeout(stalled?.id);
     throw failed(url, `HTTP ${response.status}`);
   }
   // Pyodide gets the browser's own response (streaming compilation and the wasm code cache need
   // it); a copy of the body is read here to show progress, notice a stall, and check integrity.
-  watchBody(url, response.clone(), integrity, watch, why).finally(() => clearTimeout(stalled));
+  watchBody(url, response.clone(), integrity, watch, why).finally(() => clearTimeout(stalled?.id));
   return response;
+}
+
+// Calls `then` after `ms` in which this thread could have seen data and saw none. A timer that fires
+// late means the thread was busy (compiling, starting Python, on a starved machine) while data may
+// have been waiting behind it: the silence is measured again from now.
+const BUSY_SLACK_MS = 250;
+function afterSilence(ms, then) {
+  const timer = {}; // {id}: the timer of the moment, for clearTimeout
+  const arm = () => {
+    const due = performance.now() + ms;
+    timer.id = setTimeout(() => (performance.now() - due > BUSY_SLACK_MS ? arm() : then()), ms);
+  };
+  arm();
+  return timer;
 }
 
 async function watchBody(url, response, integrity, watch, why) {
