@@ -262,6 +262,7 @@ def test_solving_reveals_the_explanation_and_the_next_problem_and_counts_it(lear
     next_link = learner.page.locator('[data-testid="next-problem"]')
     title = next_link.inner_text().removeprefix("Next problem: ").removesuffix(" →")
     next_link.click()
+    learner.page.wait_for_url("**/batched-loss/index.html")  # swapped in place, then the URL changes
     assert learner.page.locator("h1").inner_text() == title == "Batched label-smoothing loss"
     learner.page.goto(learner.base_url)
     assert learner.page.locator('[data-testid="track-progress"]').inner_text() == "1 of 5 solved"

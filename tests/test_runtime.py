@@ -225,6 +225,41 @@ def test_back_and_forward_keep_python_and_the_results(browser, base_url):
         with_cache.close()
 
 
+def test_the_next_pages_of_a_visit_keep_python_and_change_only_the_problem(learner):
+    """Links between the site's pages swap the page in place: the same Python, handed each problem."""
+    page = learner.page
+    learner.open_problem()
+    learner.upload(FOLDER / "solution.py")
+    learner.run_tests()
+    page.evaluate("window.__sameDocument = true")
+    for problem in sorted(p for p in PROBLEMS.iterdir() if (p / "solution.py").is_file() and p != FOLDER):
+        page.click("a.brand")
+        page.click(f'[data-problem="{problem.name}"] a')
+        learner.wait_ready()
+        assert page.url == f"{learner.base_url}{problem.name}/index.html"
+        assert python_start(learner) == "kept" and restarts(learner) == 0, problem.name
+        signature = next(line for line in (problem / "stub.py").read_text().splitlines() if line.startswith("def "))
+        assert signature in learner.editor_text(), problem.name
+        page.wait_for_selector(".math[data-typeset]", state="attached")
+        learner.upload(problem / "solution.py")
+        assert {s for s, _ in learner.run_tests().values()} == {"pass"}, problem.name
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.get_attribute("html", "data-navigation") == "in-place"
+    # Back to the first problem: as it was left, and Python has its problem again.
+    while not page.url.endswith("/label-smoothing/index.html"):
+        page.go_back(wait_until="commit")
+    learner.wait_ready()
+    assert page.locator('[data-testid="test-result"]').count() == TESTS
+    assert page.evaluate("window.__sameDocument") is True
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    # A run in progress is not carried along: leaving then is a page load, as it always was.
+    learner.upload(BROWSER_FILES / "loops_forever.py")
+    page.click('[data-testid="run-tests"]')
+    page.click("a.brand")
+    page.wait_for_selector('[data-testid="problem-card"]')
+    assert page.evaluate("window.__sameDocument") is None
+
+
 def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolated_url):
     learner = Learner(browser, unisolated_url)  # service workers blocked, as in some private modes
     try:

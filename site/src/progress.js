@@ -17,3 +17,17 @@ export function hintsShown(id) {
 export function rememberHints(id, count) {
   localStorage.setItem(`hints:${id}`, String(count));
 }
+
+/** On the index: mark the problems this browser has solved, and count them per track. */
+export function showSolvedProblems() {
+  for (const card of document.querySelectorAll("[data-problem]")) {
+    if (isSolved(card.dataset.problem)) {
+      card.dataset.solved = "true";
+      card.querySelector(".solved-mark").hidden = false;
+    }
+  }
+  for (const track of document.querySelectorAll(".track")) {
+    const ids = [...track.querySelectorAll("[data-problem]")].map((card) => card.dataset.problem);
+    track.querySelector('[data-testid="track-progress"]').textContent = progressText(ids);
+  }
+}

@@ -4,6 +4,8 @@
 // States: "loading" -> "ready" -> "running" -> "ready", and "error" when Python cannot be started
 // after BOOT_RETRIES retries (retry() starts again). While a job is pending the state is "running",
 // never "ready", even while Python restarts or is still loading: the job is sent once it is ready.
+// useProblem() hands the running Python another problem (the page navigated in place): "loading"
+// until the worker has it, and a worker started later boots with the page's problem anyway.
 //
 // A job is anything run in the worker under a time limit (grading; the scratch console): it is posted
 // as {...request, runId}; the worker answers with {type: "start", runId, data: {id, time_limit}} when a
@@ -38,8 +40,9 @@ export class Runtime {
    * @param onStatus called with status() whenever it changes
    * @param timers   {setTimeout, clearTimeout}; tests pass a fake clock
    * @param downloadStallSeconds the worker's own stall timeout
+   * @param problem  the bundle URL of the problem the first worker boots with, if known
    */
-  constructor({ spawn, onStatus = () => {}, timers = globalThis, downloadStallSeconds = DOWNLOAD_STALL_S }) {
+  constructor({ spawn, onStatus = () => {}, timers = globalThis, downloadStallSeconds = DOWNLOAD_STALL_S, problem = null }) {
     this.spawn = spawn;
     this.stallMs = downloadStallSeconds * 1000 + STALL_MARGIN_MS;
     this.onStatus = onStatus;
@@ -49,6 +52,7 @@ export class Runtime {
     this.failures = 0; // failed boots since Python was last ready
     this.restarts = 0; // workers replaced, for the page's automation contract
     this.watchdog = null;
+    this.problem = problem; // the problem's bundle URL: "ready" with another is not ready yet
     this.start();
   }
 
@@ -119,6 +123,23 @@ export class Runtime {
     });
   }
 
+  /**
+   * Give Python the problem at `bundleURL` (absolute), keeping it running: "loading" until the worker
+   * says it is ready with that problem. Not while a job runs (the page navigates anew then).
+   */
+  useProblem(bundleURL) {
+    if (this.job) throw new Error("a job is running");
+    if (bundleURL === this.problem) return;
+    this.problem = bundleURL;
+    // Without a worker (it could not start) the next one boots with the page's problem.
+    if (this.failure || !this.worker) return;
+    this.booted = false;
+    this.progress = { text: "Loading the problem…", fraction: 0.95 };
+    this.armWatchdog();
+    this.worker.postMessage({ type: "problem", bundleURL });
+    this.emit();
+  }
+
   send() {
     const job = this.job;
     job.step = null;
@@ -161,11 +182,14 @@ export class Runtime {
         this.emit();
         return;
       case "ready":
+        // Ready with the problem of before the page navigated: the one asked for follows.
+        if (this.problem && message.problem !== this.problem) return;
         this.clearWatchdog();
         this.booted = true;
         this.failures = 0;
         this.python = message.python;
-        this.pythonStart = message.start ?? "fresh"; // "snapshot": resumed from a memory snapshot of Python
+        // "snapshot": resumed from a memory snapshot of Python; "kept": the Python of the page before
+        this.pythonStart = message.start ?? "fresh";
         if (job) this.send();
         this.emit();
         return;

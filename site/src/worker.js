@@ -4,9 +4,10 @@
 // page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt?: Int32Array on a SharedArrayBuffer}
 //                 {type: "grade", runId, source, prior}   prior: results and faults from before a restart
 //                 {type: "evaluate", runId, source, code} the "Try it" console, never graded
+//                 {type: "problem", bundleURL}            another problem: the page navigated in place
 // worker -> its own worker  {type: "snapshot", indexURL, snapshotKey}   makes the snapshot, then closes
 // worker -> page  {type: "progress", text, fraction}
-//                 {type: "ready", python, start: "snapshot" | "fresh"}
+//                 {type: "ready", python, problem: bundleURL, start: "snapshot" | "fresh" | "kept"}
 //                 {type: "start" | "done", runId, data}   a timed step starting / a test's result
 //                 {type: "finished", runId, result}       the whole report, or {output, result, error}
 //                 {type: "fatal", message}                Python could not start, or is unusable now
@@ -71,8 +72,8 @@ async function watchedFetch(input, init = {}) {
   const controller = new AbortController();
   let stalled;
   const watch = () => {
-    clearTimeout(stalled);
-    stalled = setTimeout(() => controller.abort(), stallMs);
+    clearTimeout(stalled?.id);
+    stalled = afterSilence(stallMs, () => controller.abort());
   };
   const why = (what) => (controller.signal.aborted ? `no data for ${stallMs / 1000} s` : what);
   watch();
@@ -80,17 +81,31 @@ async function watchedFetch(input, init = {}) {
   try {
     response = await realFetch(url, { ...rest, signal: controller.signal });
   } catch {
-    clearTimeout(stalled);
+    clearTimeout(stalled?.id);
     throw failed(url, why("network error"));
   }
   if (!response.ok) {
-    clearTimeout(stalled);
+    clearTimeout(stalled?.id);
     throw failed(url, `HTTP ${response.status}`);
   }
   // Pyodide gets the browser's own response (streaming compilation and the wasm code cache need
   // it); a copy of the body is read here to show progress, notice a stall, and check integrity.
-  watchBody(url, response.clone(), integrity, watch, why).finally(() => clearTimeout(stalled));
+  watchBody(url, response.clone(), integrity, watch, why).finally(() => clearTimeout(stalled?.id));
   return response;
+}
+
+// Calls `then` after `ms` in which this thread could have seen data and saw none. A timer that fires
+// late means the thread was busy (compiling, starting Python, on a starved machine) while data may
+// have been waiting behind it: the silence is measured again from now.
+const BUSY_SLACK_MS = 250;
+function afterSilence(ms, then) {
+  const timer = {}; // {id}: the timer of the moment, for clearTimeout
+  const arm = () => {
+    const due = performance.now() + ms;
+    timer.id = setTimeout(() => (performance.now() - due > BUSY_SLACK_MS ? arm() : then()), ms);
+  };
+  arm();
+  return timer;
 }
 
 async function watchBody(url, response, integrity, watch, why) {
@@ -239,8 +254,19 @@ async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, 
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   browser = pyodide.pyimport("harness.browser");
   browser.prepare(await bundle);
-  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]"), start });
+  ready(bundleURL, start);
   if (start === "fresh" && snapshotKey && self.caches) snapshotInTheBackground(indexURL, snapshotKey);
+}
+
+function ready(problem, start) {
+  postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]"), problem, start });
+}
+
+// The page navigated to another problem without unloading: the same Python, only the problem changes.
+async function switchProblem({ bundleURL }) {
+  await booted;
+  browser.prepare(await (await watchedFetch(bundleURL)).text());
+  ready(bundleURL, "kept");
 }
 
 function eventsOf(runId) {
@@ -271,6 +297,8 @@ self.onmessage = async ({ data }) => {
       await booted;
     } else if (data.type === "snapshot") {
       await makeSnapshot(data);
+    } else if (data.type === "problem") {
+      await switchProblem(data);
     } else if (Object.hasOwn(jobs, data.type)) {
       await booted;
       jobs[data.type](data);

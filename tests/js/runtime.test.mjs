@@ -327,3 +327,42 @@ test("a generic job can finish itself when Python restarts (the scratch console'
   ready();
   assert.equal(runtime.status().state, "ready");
 });
+
+test("another problem for the running Python: loading until the worker has it, then ready, Python kept", () => {
+  const { runtime, worker, workers, ready, state } = setUp();
+  ready();
+  runtime.useProblem("https://site/problems/b.json");
+  assert.equal(state(), "loading");
+  assert.deepEqual(worker().posted.at(-1), { type: "problem", bundleURL: "https://site/problems/b.json" });
+  worker().say({ type: "ready", python: "3.13.2", problem: "https://site/problems/b.json", start: "kept" });
+  assert.deepEqual([state(), runtime.status().start, workers.length], ["ready", "kept", 1]);
+});
+
+test("a page that navigates while Python boots is not ready with the problem it left", () => {
+  const { runtime, worker, state } = setUp();
+  runtime.useProblem("https://site/problems/b.json");
+  worker().say({ type: "ready", python: "3.13.2", problem: "https://site/problems/a.json", start: "fresh" });
+  assert.equal(state(), "loading");
+  worker().say({ type: "ready", python: "3.13.2", problem: "https://site/problems/b.json", start: "kept" });
+  assert.equal(state(), "ready");
+});
+
+test("a worker started after the page navigated boots with the page's problem, and no other is asked for", () => {
+  const { runtime, worker, workers, ready, state } = setUp();
+  ready();
+  runtime.useProblem("https://site/problems/b.json");
+  worker().say({ type: "fatal", message: "boom" }); // while switching: a failed boot, retried
+  assert.equal(workers.length, 1);
+  runtime.timers.advance(RETRY_DELAY_MS);
+  assert.equal(workers.length, 2);
+  assert.deepEqual(worker().posted, []);
+  worker().say({ type: "ready", python: "3.13.2", problem: "https://site/problems/b.json", start: "fresh" });
+  assert.equal(state(), "ready");
+});
+
+test("no other problem while a job runs", () => {
+  const { runtime, ready } = setUp();
+  ready();
+  runtime.grade("code");
+  assert.throws(() => runtime.useProblem("https://site/problems/b.json"), /job is running/);
+});
