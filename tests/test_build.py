@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
 import tarfile
 import zipfile
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import PROBLEMS, ROOT, run_cli
 from test_architecture import imported_names
 from harness.publish import build as site_build, runtime, wheels
 
@@ -151,6 +152,23 @@ def test_hosts_get_isolation_headers_and_numpy_is_compiled(built_site):
     assert "numpy/__init__.pyc" in names and "numpy/__init__.py" not in names
     lock = json.loads((built_site / "pyodide" / "pyodide-lock.json").read_text())
     assert lock["packages"]["numpy"]["sha256"] == runtime.sha256(numpy)
+
+
+def test_every_standard_module_the_page_imports_is_bytecode(built_site):
+    """Pyodide ships its standard library as sources, compiled at each import in the browser: the build
+    compiles what starting a page and grading import, and only that (bytecode is twice the download)."""
+    found = subprocess.run(
+        ["node", str(ROOT / "tests" / "js" / "imported_stdlib.mjs"), str(built_site / "pyodide"),
+         str(built_site / "problems" / "label-smoothing.json"), str(PROBLEMS / "label-smoothing" / "solution.py")],
+        capture_output=True, text=True, timeout=120)
+    assert found.returncode == 0, found.stderr
+    imported = json.loads(found.stdout)
+    assert len(imported) > 100  # Python's start, NumPy and the harness
+    from_sources = [path.split(".zip/", 1)[1] for path in imported if not path.endswith(".pyc")]
+    assert not from_sources, f"add these to harness/publish/startup_stdlib.txt: {' '.join(from_sources)}"
+    with zipfile.ZipFile(built_site / "pyodide" / "python_stdlib.zip") as stdlib:
+        compiled = {name[:-1] for name in stdlib.namelist() if name.endswith(".pyc")}
+    assert compiled == wheels.STARTUP_STDLIB
 
 
 def test_pages_resume_python_only_from_a_snapshot_of_the_same_runtime(tmp_path):

@@ -271,6 +271,7 @@ def build(out: Path, problems_root: Path, wheelhouse: Path | None, pyodide_sourc
             packages, index_url = ["numpy", f"../pyodide/{wheel}"], runtime.PYODIDE_CDN
         else:
             lock = runtime.vendor_pyodide(pyodide_dir, wheelhouse)
+            wheels.compile_stdlib(pyodide_dir / "python_stdlib.zip")
             numpy = runtime.fetch_verified_wheel(lock, "numpy", wheelhouse, pyodide_dir)
             wheels.compile_wheel(numpy, lock["packages"]["numpy"])
             build_harness_wheel(pyodide_dir, lock)

@@ -4,10 +4,11 @@ Everything is measured in one run, from one server, in headless Chromium, as rat
 page measured beside it: the pages of a pair load one after the other, the order alternating from pair
 to pair, and each figure is the median of the per-pair ratios, with their range (the machine is
 shared: single samples vary by +-30%). The baselines:
-- "bare": what a page that boots Pyodide + NumPy does out of the box (Pyodide's own NumPy wheel and
-  lock file, `loadPackage` once Pyodide is up);
-- "bare+levers": the same page on the kit's files (NumPy compiled to .pyc) with the packages passed to
-  `loadPyodide`, the levers the kit pulls, so what remains is the kit's own cost.
+- "bare": what a page that boots Pyodide + NumPy does out of the box (Pyodide's own runtime files from
+  npm, its NumPy wheel and lock file, `loadPackage` once Pyodide is up);
+- "bare+levers": the same page on the kit's files (NumPy and the standard library's start-up modules
+  compiled to .pyc) with the packages passed to `loadPyodide`, the levers the kit pulls, so what
+  remains is the kit's own cost.
 Figures: navigation -> ready, cold (fresh profile) and warm (a persistent profile that has visited
 once: the HTTP cache keeps the compiled wasm, the kit's service worker its offline copy, Cache Storage
 its snapshot of Python); the second
@@ -86,7 +87,9 @@ FIVE_MBPS = {"offline": False, "latency": 20, "downloadThroughput": 5_000_000 / 
 
 
 def write_bare_pages(site: Path) -> dict[str, str]:
-    """The two bare pages under site/bench/; "bare" gets Pyodide's stock lock file and NumPy wheel."""
+    """The two bare pages under site/bench/: "bare" gets Pyodide's stock files (npm's runtime, NumPy's
+    wheel); "bare+levers" the site's (compiled NumPy and standard library), with the packages passed to
+    loadPyodide."""
     bench = site / "bench"
     stock = bench / "stock"
     stock.mkdir(parents=True)
@@ -96,7 +99,7 @@ def write_bare_pages(site: Path) -> dict[str, str]:
     shutil.copy2(wheelhouse / numpy, stock / numpy)
     shutil.copy2(ROOT / "node_modules" / "pyodide" / "pyodide-lock.json", stock / "pyodide-lock.json")
     for name in ("pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide.mjs"):
-        shutil.copy2(site / "pyodide" / name, stock / name)
+        shutil.copy2(ROOT / "node_modules" / "pyodide" / name, stock / name)
     (bench / "bare.html").write_text(BARE_PAGE.replace("WORKER", "bare-worker.js"))
     (bench / "bare-worker.js").write_text(BARE_WORKER.replace("../pyodide/pyodide.mjs", "./stock/pyodide.mjs").replace("INDEX", "stock/"))
     (bench / "levers.html").write_text(BARE_PAGE.replace("WORKER", "levers-worker.js"))
