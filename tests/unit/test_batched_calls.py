@@ -260,6 +260,7 @@ def test_a_fault_in_the_second_of_three_calls_ends_the_test_naming_that_call(zyg
         assert test.message == ("label_smoothing_loss([1.0, 2.0], 0, 0.5): raised ValueError (line 8 of your code): "
                                 "no smoothing today")
         assert test.call == SECOND_OF_THREE
+        assert test.output == "alpha=0.0; alpha=0.5; alpha=1.0; "  # asked already, as an over= test's cases
 
 
 def test_a_timeout_in_the_second_of_three_calls_ends_the_test_there_without_the_third(zygote, three_calls_problem):
