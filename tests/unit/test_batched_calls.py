@@ -210,6 +210,11 @@ ASKS_THREE_AT_ONCE = '''
 def asks_three_at_once(t):
     losses = t.calls(*[(np.array([1.0, 2.0]), 0, alpha) for alpha in (0.0, 0.5, 1.0)])
     t.assert_close(losses[1] - losses[0], losses[2] - losses[1], about="the loss's growth")
+
+
+@hidden("Asks twenty calls at once")
+def asks_twenty_at_once(t):
+    t.assert_close(t.calls(*[(np.array([1.0, 2.0]), 0, n / 20) for n in range(20)]), [n / 20 for n in range(20)])
 '''
 STOPS_AT_ALPHA_HALF = '''
 import numpy as np
@@ -270,3 +275,11 @@ def test_a_timeout_in_the_second_of_three_calls_ends_the_test_there_without_the_
         (test,) = report.tests
         assert (test.status, test.fault) == ("error", "timeout") and test.call == SECOND_OF_THREE
         assert test.output.startswith("alpha=0.0; ") and "alpha=1.0" not in test.output
+
+
+def test_calls_past_what_one_batch_holds_go_in_the_next_and_all_come_back(zygote, three_calls_problem):
+    """A batch ends at 64 KiB of replies without a fault: the calls it left are asked, none dropped."""
+    source = 'def label_smoothing_loss(logits, target, alpha):\n    print("y" * 10_000)\n    return float(alpha)\n'
+    for report in both_executors(zygote, three_calls_problem, source, source, only=["asks_twenty_at_once"]):
+        (test,) = report.tests
+        assert test.status == "pass" and test.output.count("[output truncated: 6001 more characters]") == 20
