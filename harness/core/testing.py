@@ -209,6 +209,8 @@ class Candidate:
     def calls(self, *calls: Sequence[Any]) -> list[Any]:
         """Call the submission on each argument tuple, asked at once (one round trip where it runs apart);
         return the checked results in order, or end the test with the first fault as `t.call` would."""
+        if not all(isinstance(args, (tuple, list)) for args in calls):
+            raise TypeError("t.calls takes one tuple of arguments per call: t.calls((x, 0, 0.1), (x, 0, 0.2))")
         arguments = [tuple(args) for args in calls]
         results = self._caller.many([list(args) for args in arguments])
         return [self._checked(args, plain, fault) for args, (plain, fault) in zip(arguments, results)]

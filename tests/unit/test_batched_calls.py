@@ -12,7 +12,7 @@ import pytest
 from conftest import PROBLEMS
 from harness.batch import executor_for
 from harness.core import problem as problems, runner
-from harness.core.manifest import Entry
+from harness.core.manifest import Entry, ProblemError
 from harness.core.submission import OUTPUT_LIMIT, call_each
 from harness.inprocess import InProcess
 from harness.sandbox.executor import ForkedChild, Zygote
@@ -283,3 +283,19 @@ def test_calls_past_what_one_batch_holds_go_in_the_next_and_all_come_back(zygote
     for report in both_executors(zygote, three_calls_problem, source, source, only=["asks_twenty_at_once"]):
         (test,) = report.tests
         assert test.status == "pass" and test.output.count("[output truncated: 6001 more characters]") == 20
+
+
+def test_calls_given_bare_arguments_instead_of_tuples_is_the_problems_fault(tmp_path):
+    folder = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "tests.py").write_text((folder / "tests.py").read_text() + '''
+
+
+@hidden("Forgets the tuples")
+def forgets_the_tuples(t):
+    t.calls(np.array([1.0, 2.0]), 0, 0.1)
+''')
+    problem = problems.load(folder)
+    source = (PROBLEMS / "label-smoothing" / "solution.py").read_text()
+    with pytest.raises(ProblemError, match="test 'forgets_the_tuples' raised TypeError: t.calls takes one tuple"):
+        runner.run(problem, source, InProcess(), only=["forgets_the_tuples"])
