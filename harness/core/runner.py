@@ -226,8 +226,8 @@ def _run_one(problem: Problem, spec: TestSpec, executor: Executor) -> TestResult
         candidate = Candidate(problem.manifest.entry, calls, problem.cases, problem.expected,
                               problem.tolerance, problem.held_out)
         verdict = _attempt(spec, candidate, given, problem.manifest.time_limit, tests_file(problem))
-        if verdict.status != PASS and calls.last_call is not None:
-            verdict.call = python_call(problem.manifest.entry.name, calls.last_call)
+        if verdict.status != PASS and candidate.last_call is not None:
+            verdict.call = python_call(problem.manifest.entry.name, list(candidate.last_call))
         calls.attempt += 1
         return verdict, candidate.used_held_out
 
@@ -264,10 +264,8 @@ class _TestCalls:
         self._batch_sent = False
         self.attempt = 0  # the index of the input being tried
         self.outputs: list[str] = []
-        self.last_call: list[Any] | None = None
 
     def __call__(self, args: list[Any], case_id: str | None = None) -> tuple[dict | None, Fault | None]:
-        self.last_call = args
         own_case = case_id is not None and self.attempt < len(self._inputs) and self._inputs[self.attempt] == case_id
         if own_case and not self._batch_sent:
             self._batch()
@@ -276,23 +274,37 @@ class _TestCalls:
         else:
             plain, fault, output = self._guarded(lambda: self._executor.call(args, self._remaining()))
             self.outputs.append(output)
-        if fault is not None and fault.kind == "timeout":
-            fault = Fault("timeout", timeout_message(self._limit))
-        return plain, fault
+        return plain, self._worded(fault)
+
+    def many(self, calls: list[list[Any]]) -> list[tuple[dict | None, Fault | None]]:
+        """A test's own calls (`t.calls`), as batches: those a batch left, once it ended without a fault
+        (its replies grew too long), go in the next; the first fault ends them."""
+        results: list[Result] = []
+        while len(results) < len(calls) and all(fault is None for _, fault, _ in results):
+            results += self._send(calls[len(results):])
+        return [(plain, self._worded(fault)) for plain, fault, _ in results]
 
     def _batch(self) -> None:
         """Call the submission on this input's case and every later input's that names a case."""
         self._batch_sent = True
         indices = [i for i in range(self.attempt, len(self._inputs))
                    if isinstance(self._inputs[i], str) and self._inputs[i] in self._problem.cases]
-        calls = [list(self._problem.cases[self._inputs[i]].args) for i in indices]
+        results = self._send([list(self._problem.cases[self._inputs[i]].args) for i in indices])
+        self._batched = dict(zip(indices, results))
+
+    def _send(self, calls: list[list[Any]]) -> list[Result]:
+        """One batch of calls, ending where `submission.Batch` says, whatever the executor; outputs kept."""
         many = getattr(self._executor, "call_many", None)
         if many is not None:
             results = self._guarded(lambda: many(calls, self._remaining()))
         else:
             results = self._guarded(lambda: call_each(lambda args: self._executor.call(args, self._remaining()), calls))
-        self._batched = dict(zip(indices, results))
         self.outputs += [output for _, _, output in results]
+        return results
+
+    def _worded(self, fault: Fault | None) -> Fault | None:
+        """A timeout in the one wording of a time limit passed; any other fault as it came."""
+        return Fault("timeout", timeout_message(self._limit)) if fault is not None and fault.kind == "timeout" else fault
 
     def _remaining(self) -> float:
         return max(self._limit - (self._executor.clock() - self._charged_from), 0.001)

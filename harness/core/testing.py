@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import zlib
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable, Mapping, NoReturn
+from typing import Any, Callable, Iterable, Mapping, NoReturn, Protocol, Sequence
 
 import numpy as np
 
@@ -161,8 +161,14 @@ def example(name: str, *, over: Inputs = None) -> Callable:
     return _register(EXAMPLE, name, 0, over)
 
 
-# The runner's channel to the submission: the arguments, and the case they are when `t.case` calls.
-Caller = Callable[[list[Any], str | None], tuple[dict | None, Fault | None]]
+class Caller(Protocol):
+    """The runner's channel to the submission."""
+
+    def __call__(self, args: list[Any], case_id: str | None) -> tuple[dict | None, Fault | None]:
+        """Call it on `args` (the case `case_id` when `t.case` calls); its plain result or its fault."""
+
+    def many(self, calls: list[list[Any]]) -> list[tuple[dict | None, Fault | None]]:
+        """Call it on each of `calls` in turn: every result, or those up to and including a fault."""
 
 
 @dataclass(frozen=True)
@@ -200,9 +206,25 @@ class Candidate:
         """Call the submission; return its checked result or end the test with its fault."""
         return self._call(args, None)
 
+    def calls(self, *calls: Sequence[Any]) -> list[Any]:
+        """Call the submission on each argument tuple, asked at once (one round trip where it runs apart);
+        return the checked results in order, or end the test with the first fault as `t.call` would."""
+        if not all(isinstance(args, (tuple, list)) for args in calls):
+            raise TypeError("t.calls takes one tuple of arguments per call: t.calls((x, 0, 0.1), (x, 0, 0.2))")
+        arguments = [tuple(args) for args in calls]
+        results = self._caller.many([list(args) for args in arguments])
+        return [self._checked(args, plain, fault) for args, (plain, fault) in zip(arguments, results)]
+
+    @property
+    def last_call(self) -> tuple[Any, ...] | None:
+        """The arguments of the call the test made last (the one that faulted, if one did)."""
+        return self._last_call
+
     def _call(self, args: tuple[Any, ...], case_id: str | None) -> Any:
+        return self._checked(args, *self._caller(list(args), case_id))
+
+    def _checked(self, args: tuple[Any, ...], plain: dict | None, fault: Fault | None) -> Any:
         self._last_call = args
-        plain, fault = self._caller(list(args), case_id)
         if fault is not None:
             raise SubmissionFault(replace(fault, message=f"{self.describe(*args)}: {fault.message}"))
         return decode(plain, self._entry.returns, _Description(self, args))

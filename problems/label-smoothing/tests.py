@@ -121,8 +121,7 @@ def smoothing_cost(z, y):
 @hidden("Smoothing increases the loss of a confident, correct prediction", over=cases("confident/"))
 def smoothing_penalises_confidence(t, case):
     logits, y, alpha = t.args(case)
-    plain = t.call(logits, y, 0.0)
-    smoothed = t.call(logits, y, alpha)
+    plain, smoothed = t.calls((logits, y, 0.0), (logits, y, alpha))
     if not smoothed > plain + 1.0:
         t.fail(
             f"for the confident, correct logits {show(logits)} and target {y}, "
@@ -138,7 +137,7 @@ def smoothing_penalises_confidence(t, case):
 def loss_grows_with_alpha(t, case):
     logits, y, _ = t.args(case)
     alphas = [0.0, 0.3, 1.0]  # the loss is linear in α: three points show its slope
-    losses = [t.call(logits, y, a) for a in alphas]
+    losses = t.calls(*[(logits, y, a) for a in alphas])
     for (a0, l0), (a1, l1) in zip(zip(alphas, losses), zip(alphas[1:], losses[1:])):
         if not l1 > l0:
             t.fail(

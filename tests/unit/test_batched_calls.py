@@ -12,7 +12,7 @@ import pytest
 from conftest import PROBLEMS
 from harness.batch import executor_for
 from harness.core import problem as problems, runner
-from harness.core.manifest import Entry
+from harness.core.manifest import Entry, ProblemError
 from harness.core.submission import OUTPUT_LIMIT, call_each
 from harness.inprocess import InProcess
 from harness.sandbox.executor import ForkedChild, Zygote
@@ -200,3 +200,102 @@ def label_smoothing_loss(logits, target, alpha):
         assert test.message.endswith("(1 of 7 inputs passed)")
         assert test.call == "label_smoothing_loss(np.array([0.5, -1.2, 3.3, 0.0, 2.1]), 3, 0.25)"
         assert test.score == round(1 / 7, 4)
+
+
+# A test's own calls asked at once (`t.calls`), the 2nd of three at α = 0.5.
+ASKS_THREE_AT_ONCE = '''
+
+
+@hidden("Asks three calls at once")
+def asks_three_at_once(t):
+    losses = t.calls(*[(np.array([1.0, 2.0]), 0, alpha) for alpha in (0.0, 0.5, 1.0)])
+    t.assert_close(losses[1] - losses[0], losses[2] - losses[1], about="the loss's growth")
+
+
+@hidden("Asks twenty calls at once")
+def asks_twenty_at_once(t):
+    t.assert_close(t.calls(*[(np.array([1.0, 2.0]), 0, n / 20) for n in range(20)]), [n / 20 for n in range(20)])
+'''
+STOPS_AT_ALPHA_HALF = '''
+import numpy as np
+
+
+def label_smoothing_loss(logits, target, alpha):
+    print("alpha=" + str(alpha), end="; ")
+    if alpha == 0.5:
+        {stop}
+    return float(alpha)
+'''
+SECOND_OF_THREE = "label_smoothing_loss(np.array([1.0, 2.0]), 0, 0.5)"
+
+
+@pytest.fixture(scope="module")
+def three_calls_problem(tmp_path_factory) -> problems.Problem:
+    folder = tmp_path_factory.mktemp("three-calls") / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "tests.py").write_text((folder / "tests.py").read_text() + ASKS_THREE_AT_ONCE)
+    manifest = folder / "problem.toml"
+    manifest.write_text(manifest.read_text().replace("time_limit = 2.0", "time_limit = 0.5"))
+    return problems.load(folder)
+
+
+def both_executors(zygote, problem, in_ci: str, in_browser: str, only=None) -> list[runner.Report]:
+    with executor_for(problem, zygote) as forked:
+        reports = [runner.run(problem, in_ci, forked, only=only)]
+    return reports + [runner.run(problem, in_browser, InProcess(), only=only)]
+
+
+def test_a_tests_own_calls_at_once_are_made_in_the_same_order_and_judged_the_same_in_both(zygote, three_calls_problem):
+    """Label-smoothing's property tests ask their calls at once too: every test's output shows the order."""
+    in_ci, in_browser = (report.to_dict() for report in
+                         both_executors(zygote, three_calls_problem, COUNTS_ITS_CALLS, COUNTS_ITS_CALLS))
+    for report in (in_ci, in_browser):
+        for test in report["tests"] + report["examples"]:
+            test.pop("duration_ms")
+    assert in_ci == in_browser
+    three = next(t for t in in_ci["tests"] if t["id"] == "asks_three_at_once")
+    assert [call.split()[1] for call in three["output"].split("; ") if call] == ["0.0", "0.5", "1.0"]
+
+
+def test_a_fault_in_the_second_of_three_calls_ends_the_test_naming_that_call(zygote, three_calls_problem):
+    source = STOPS_AT_ALPHA_HALF.format(stop="raise ValueError('no smoothing today')")
+    for report in both_executors(zygote, three_calls_problem, source, source, only=["asks_three_at_once"]):
+        (test,) = report.tests
+        assert (test.status, test.fault) == ("error", "raised")
+        assert test.message == ("label_smoothing_loss([1.0, 2.0], 0, 0.5): raised ValueError (line 8 of your code): "
+                                "no smoothing today")
+        assert test.call == SECOND_OF_THREE
+        assert test.output == "alpha=0.0; alpha=0.5; alpha=1.0; "  # asked already, as an over= test's cases
+
+
+def test_a_timeout_in_the_second_of_three_calls_ends_the_test_there_without_the_third(zygote, three_calls_problem):
+    reports = both_executors(zygote, three_calls_problem, STOPS_AT_ALPHA_HALF.format(stop="while True: pass"),
+                             STOPS_AT_ALPHA_HALF.format(stop="raise KeyboardInterrupt"), only=["asks_three_at_once"])
+    for report in reports:
+        (test,) = report.tests
+        assert (test.status, test.fault) == ("error", "timeout") and test.call == SECOND_OF_THREE
+        assert test.output.startswith("alpha=0.0; ") and "alpha=1.0" not in test.output
+
+
+def test_calls_past_what_one_batch_holds_go_in_the_next_and_all_come_back(zygote, three_calls_problem):
+    """A batch ends at 64 KiB of replies without a fault: the calls it left are asked, none dropped."""
+    source = 'def label_smoothing_loss(logits, target, alpha):\n    print("y" * 10_000)\n    return float(alpha)\n'
+    for report in both_executors(zygote, three_calls_problem, source, source, only=["asks_twenty_at_once"]):
+        (test,) = report.tests
+        assert test.status == "pass" and test.output.count("[output truncated: 6001 more characters]") == 20
+
+
+def test_calls_given_bare_arguments_instead_of_tuples_is_the_problems_fault(tmp_path):
+    folder = tmp_path / "label-smoothing"
+    shutil.copytree(PROBLEMS / "label-smoothing", folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "tests.py").write_text((folder / "tests.py").read_text() + '''
+
+
+@hidden("Forgets the tuples")
+def forgets_the_tuples(t):
+    t.calls(np.array([1.0, 2.0]), 0, 0.1)
+''')
+    problem = problems.load(folder)
+    source = (PROBLEMS / "label-smoothing" / "solution.py").read_text()
+    with pytest.raises(ProblemError, match="test 'forgets_the_tuples' raised TypeError: t.calls takes one tuple"):
+        runner.run(problem, source, InProcess(), only=["forgets_the_tuples"])
