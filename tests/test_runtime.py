@@ -260,6 +260,41 @@ def test_the_next_pages_of_a_visit_keep_python_and_change_only_the_problem(learn
     assert page.evaluate("window.__sameDocument") is None
 
 
+# Every problem the worker says it holds, in order: `window.__held`.
+RECORD_PROBLEMS_HELD = """window.__held = [];
+const RealWorker = window.Worker;
+window.Worker = class extends RealWorker {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", ({ data }) => data?.type === "ready" && window.__held.push(data.problem));
+  }
+};"""
+
+
+def test_back_before_the_next_problem_came_grades_the_problem_shown(learner):
+    """A -> index -> B whose bundle is slow, Back twice at once: A's run uses A's tests, even once B's bundle is in."""
+    page = learner.page
+    page.add_init_script(RECORD_PROBLEMS_HELD)
+    learner.open_problem()
+    learner.upload(FOLDER / "solution.py")
+    held_back = []
+    learner.context.route("**/problems/batched-loss.json", lambda route: held_back.append(route))
+    page.click("a.brand")
+    page.click('[data-problem="batched-loss"] a')
+    page.wait_for_function("() => location.pathname.endsWith('/batched-loss/index.html')")
+    page.go_back(wait_until="commit")
+    page.go_back(wait_until="commit")
+    page.wait_for_function("() => location.pathname.endsWith('/label-smoothing/index.html')")
+    page.wait_for_timeout(500)  # without the fix, the worker takes A back now, ahead of B
+    assert len(held_back) == 1
+    held_back[0].continue_()
+    page.wait_for_function("() => window.__held.some((problem) => problem.endsWith('/batched-loss.json'))")
+    learner.wait_ready()
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    assert page.evaluate("window.__held.at(-1)").endswith("/label-smoothing.json")
+    assert restarts(learner) == 0
+
+
 def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolated_url):
     learner = Learner(browser, unisolated_url)  # service workers blocked, as in some private modes
     try:
