@@ -295,6 +295,35 @@ def test_back_before_the_next_problem_came_grades_the_problem_shown(learner):
     assert restarts(learner) == 0
 
 
+def shows_problem(page, problem: str) -> None:
+    """Wait until the page shows the problem's own page: its editor and config, not the list of problems."""
+    page.wait_for_function(
+        """(problem) => document.querySelector('[data-testid="editor"]')
+          && JSON.parse(document.getElementById('problem-config').textContent).id === problem
+          && !document.querySelector('[data-testid="problem-card"]')""", arg=problem, timeout=30_000)
+
+
+def test_back_and_forward_after_a_reload_in_the_middle_of_a_visit_show_each_url_s_own_page(learner):
+    """A -> index -> B in place, Back to the index, reload it, Forward: B's URL shows B, and Back twice shows A."""
+    page = learner.page
+    learner.open_problem()
+    page.click("a.brand")
+    page.click('[data-problem="batched-loss"] a')
+    learner.wait_ready()
+    page.go_back()
+    page.wait_for_selector('[data-testid="problem-card"]')
+    page.reload()
+    page.wait_for_selector('[data-testid="problem-card"]')
+    page.go_forward()
+    assert page.url == f"{learner.base_url}batched-loss/index.html"
+    shows_problem(page, "batched-loss")
+    page.go_back()
+    page.wait_for_selector('[data-testid="problem-card"]')
+    page.go_back()
+    assert page.url == f"{learner.base_url}label-smoothing/index.html"
+    shows_problem(page, "label-smoothing")
+
+
 def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolated_url):
     learner = Learner(browser, unisolated_url)  # service workers blocked, as in some private modes
     try:

@@ -3,6 +3,10 @@
 // Forward between such pages, fetch the other page and swap it in instead of unloading this one.
 // Whatever cannot be swapped (a page of another build, a failed fetch, a run in progress, a click
 // with a modifier key) loads as a link always does.
+//
+// History entries made in place outlive a reload: a page loaded anew under them (say the index, after a
+// reload) still gets Back and Forward to their URLs as "popstate", with no load. Every page of the site
+// therefore handles popstate, in place or with loadOnHistoryChange, so that each URL shows its own page.
 
 export const withoutHash = (href) => href.split("#")[0];
 
@@ -55,4 +59,10 @@ export function navigateInPlace({ root, canSwap, swap, restore }) {
     go(url.href, { push: true });
   });
   addEventListener("popstate", () => withoutHash(location.href) !== shown && go(location.href, { push: false }));
+}
+
+/** For a page that does not swap: Back or Forward to another page's URL loads that page. */
+export function loadOnHistoryChange() {
+  const shown = withoutHash(location.href);
+  addEventListener("popstate", () => withoutHash(location.href) !== shown && location.reload());
 }
