@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -322,6 +323,25 @@ def test_back_and_forward_after_a_reload_in_the_middle_of_a_visit_show_each_url_
     page.go_back()
     assert page.url == f"{learner.base_url}label-smoothing/index.html"
     shows_problem(page, "label-smoothing")
+
+
+def test_a_page_of_a_new_deploy_is_loaded_not_swapped_in(learner):
+    """The site is deployed anew while a problem is open: its next page loads with its own scripts and styles."""
+    page = learner.page
+    learner.open_problem()
+    page.evaluate("window.__sameDocument = true")
+
+    def new_deploy(route):
+        response = route.fetch()
+        html = re.sub(r'<meta name="build" content="\w+">', '<meta name="build" content="a-new-deploy">', response.text())
+        route.fulfill(response=response, body=html)
+
+    learner.context.route(f"{learner.base_url}index.html", new_deploy)
+    page.click("a.brand")
+    page.wait_for_selector('[data-testid="problem-card"]')
+    assert page.get_attribute('meta[name="build"]', "content") == "a-new-deploy"
+    assert page.evaluate("window.__sameDocument") is None
+    assert page.get_attribute("html", "data-navigation") is None
 
 
 def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolated_url):
