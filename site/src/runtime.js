@@ -133,8 +133,9 @@ export class Runtime {
     this.problem = bundleURL;
     // Without a worker (it could not start) the next one boots with the page's problem.
     if (this.failure || !this.worker) return;
+    // While Python still starts, its progress goes on being shown: the problem follows in a moment.
+    if (this.booted) this.progress = { text: "Loading the problem…", fraction: 0.95 };
     this.booted = false;
-    this.progress = { text: "Loading the problem…", fraction: 0.95 };
     this.armWatchdog();
     this.worker.postMessage({ type: "problem", bundleURL });
     this.emit();

@@ -338,6 +338,13 @@ test("another problem for the running Python: loading until the worker has it, t
   assert.deepEqual([state(), runtime.status().start, workers.length], ["ready", "kept", 1]);
 });
 
+test("a page that navigates while Python starts keeps showing Python's progress", () => {
+  const { runtime, worker, state } = setUp();
+  worker().say({ type: "progress", text: "Starting Python…", fraction: 0.9 });
+  runtime.useProblem("https://site/problems/b.json");
+  assert.deepEqual([state(), runtime.status().text, runtime.status().fraction], ["loading", "Starting Python…", 0.9]);
+});
+
 test("a page that navigates while Python boots is not ready with the problem it left", () => {
   const { runtime, worker, state } = setUp();
   runtime.useProblem("https://site/problems/b.json");
