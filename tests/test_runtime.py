@@ -326,10 +326,15 @@ def test_back_and_forward_after_a_reload_in_the_middle_of_a_visit_show_each_url_
 
 
 def test_a_page_of_a_new_deploy_is_loaded_not_swapped_in(learner):
-    """The site is deployed anew while a problem is open: its next page loads with its own scripts and styles."""
+    """The site is deployed anew while a problem is open: its next page loads, with its own scripts and styles."""
     page = learner.page
     learner.open_problem()
     page.evaluate("window.__sameDocument = true")
+    # A page loaded anew never takes an older build's scripts or styles from the browser's cache.
+    build = page.get_attribute('meta[name="build"]', "content")
+    assets = page.evaluate("""[...document.querySelectorAll('script[src], link[href]')]
+      .map((e) => e.src || e.href).filter((url) => url.includes('/assets/'))""")
+    assert len(assets) >= 4 and all(url.endswith(f"?v={build}") for url in assets), assets
 
     def new_deploy(route):
         response = route.fetch()
