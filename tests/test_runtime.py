@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -258,6 +259,94 @@ def test_the_next_pages_of_a_visit_keep_python_and_change_only_the_problem(learn
     page.click("a.brand")
     page.wait_for_selector('[data-testid="problem-card"]')
     assert page.evaluate("window.__sameDocument") is None
+
+
+# Every problem the worker says it holds, in order: `window.__held`.
+RECORD_PROBLEMS_HELD = """window.__held = [];
+const RealWorker = window.Worker;
+window.Worker = class extends RealWorker {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", ({ data }) => data?.type === "ready" && window.__held.push(data.problem));
+  }
+};"""
+
+
+def test_back_before_the_next_problem_came_grades_the_problem_shown(learner):
+    """A -> index -> B whose bundle is slow, Back twice at once: A's run uses A's tests, even once B's bundle is in."""
+    page = learner.page
+    page.add_init_script(RECORD_PROBLEMS_HELD)
+    learner.open_problem()
+    learner.upload(FOLDER / "solution.py")
+    held_back = []
+    learner.context.route("**/problems/batched-loss.json", lambda route: held_back.append(route))
+    page.click("a.brand")
+    page.click('[data-problem="batched-loss"] a')
+    page.wait_for_function("() => location.pathname.endsWith('/batched-loss/index.html')")
+    page.go_back(wait_until="commit")
+    page.go_back(wait_until="commit")
+    page.wait_for_function("() => location.pathname.endsWith('/label-smoothing/index.html')")
+    page.wait_for_timeout(500)  # without the fix, the worker takes A back now, ahead of B
+    assert len(held_back) == 1
+    held_back[0].continue_()
+    page.wait_for_function("() => window.__held.some((problem) => problem.endsWith('/batched-loss.json'))")
+    learner.wait_ready()
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
+    assert page.evaluate("window.__held.at(-1)").endswith("/label-smoothing.json")
+    assert restarts(learner) == 0
+
+
+def shows_problem(page, problem: str) -> None:
+    """Wait until the page shows the problem's own page: its editor and config, not the list of problems."""
+    page.wait_for_function(
+        """(problem) => document.querySelector('[data-testid="editor"]')
+          && JSON.parse(document.getElementById('problem-config').textContent).id === problem
+          && !document.querySelector('[data-testid="problem-card"]')""", arg=problem, timeout=30_000)
+
+
+def test_back_and_forward_after_a_reload_in_the_middle_of_a_visit_show_each_url_s_own_page(learner):
+    """A -> index -> B in place, Back to the index, reload it, Forward: B's URL shows B, and Back twice shows A."""
+    page = learner.page
+    learner.open_problem()
+    page.click("a.brand")
+    page.click('[data-problem="batched-loss"] a')
+    learner.wait_ready()
+    page.go_back()
+    page.wait_for_selector('[data-testid="problem-card"]')
+    page.reload()
+    page.wait_for_selector('[data-testid="problem-card"]')
+    page.go_forward()
+    assert page.url == f"{learner.base_url}batched-loss/index.html"
+    shows_problem(page, "batched-loss")
+    page.go_back()
+    page.wait_for_selector('[data-testid="problem-card"]')
+    page.go_back()
+    assert page.url == f"{learner.base_url}label-smoothing/index.html"
+    shows_problem(page, "label-smoothing")
+
+
+def test_a_page_of_a_new_deploy_is_loaded_not_swapped_in(learner):
+    """The site is deployed anew while a problem is open: its next page loads, with its own scripts and styles."""
+    page = learner.page
+    learner.open_problem()
+    page.evaluate("window.__sameDocument = true")
+    # A page loaded anew never takes an older build's scripts or styles from the browser's cache.
+    build = page.get_attribute('meta[name="build"]', "content")
+    assets = page.evaluate("""[...document.querySelectorAll('script[src], link[href]')]
+      .map((e) => e.src || e.href).filter((url) => url.includes('/assets/'))""")
+    assert len(assets) >= 4 and all(url.endswith(f"?v={build}") for url in assets), assets
+
+    def new_deploy(route):
+        response = route.fetch()
+        html = re.sub(r'<meta name="build" content="\w+">', '<meta name="build" content="a-new-deploy">', response.text())
+        route.fulfill(response=response, body=html)
+
+    learner.context.route(f"{learner.base_url}index.html", new_deploy)
+    page.click("a.brand")
+    page.wait_for_selector('[data-testid="problem-card"]')
+    assert page.get_attribute('meta[name="build"]', "content") == "a-new-deploy"
+    assert page.evaluate("window.__sameDocument") is None
+    assert page.get_attribute("html", "data-navigation") is None
 
 
 def test_without_service_workers_an_unisolated_page_loads_once(browser, unisolated_url):

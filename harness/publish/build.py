@@ -133,16 +133,30 @@ def example_sources(problem: problems.Problem) -> dict[str, str]:
     return found
 
 
+def files_version(files: dict[str, Path], salt: str = "") -> str:
+    """A short hash of the files' names (the keys) and contents, and of `salt`."""
+    digest = hashlib.sha256(salt.encode())
+    for name, path in sorted(files.items()):
+        digest.update(f"{name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()[:16]
+
+
 def runtime_version(pyodide_dir: Path) -> str:
     """A hash of what Python starts from in the browser: the site's runtime files and the worker.
 
     Pages pass it to the worker, which keeps its memory snapshot of Python under it: a build that
     changes any of them never resumes from an older build's snapshot.
     """
-    digest = hashlib.sha256()
-    for path in sorted(pyodide_dir.iterdir()) + [FRONTEND / "worker.js"]:
-        digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
-    return digest.hexdigest()[:16]
+    return files_version({path.name: path for path in [*pyodide_dir.iterdir(), FRONTEND / "worker.js"]})
+
+
+def frontend_version(python: dict, frontend: Path = FRONTEND) -> str:
+    """A hash of all a page runs but its problem: the installed front end (scripts, styles, templates,
+    worker) and where and how Python starts. Pages carry it, and navigate in place only between pages
+    that carry the same: a page of a new deploy never runs under the scripts of the old one.
+    """
+    files = {path.relative_to(frontend).as_posix(): path for path in frontend.rglob("*") if path.is_file()}
+    return files_version(files, salt=json.dumps(python, sort_keys=True))
 
 
 def page_config(problem: problems.Problem, python: dict, all_tracks: list[dict]) -> dict:
@@ -168,6 +182,7 @@ def render_pages(target: Path, all_problems: list[problems.Problem], python: dic
     python = {**python, "snapshotKey": runtime_version(target / "pyodide")}
     env = Environment(loader=FileSystemLoader(FRONTEND / "templates"), autoescape=True, undefined=StrictUndefined)
     env.globals["site_title"] = title
+    env.globals["build_id"] = frontend_version(python)
     boot_script = (FRONTEND / "boot.js").read_text(encoding="utf-8")
     (target / "problems").mkdir()
     all_tracks = tracks(all_problems)
@@ -235,10 +250,7 @@ def write_service_worker(site: Path) -> str:
         if path.is_file() and path.name not in (SERVICE_WORKER, HOST_HEADERS)
         and not any(path.match(pattern) for pattern in NOT_PRECACHED)
     )
-    digest = hashlib.sha256()
-    for name in files:
-        digest.update(f"{name}\0{hashlib.sha256((site / name).read_bytes()).hexdigest()}\n".encode())
-    version = digest.hexdigest()[:16]
+    version = files_version({name: site / name for name in files})
     header = f"const VERSION = {json.dumps(version)};\nconst PRECACHE = {json.dumps(files, indent=0)};\n"
     (site / SERVICE_WORKER).write_text(header + (FRONTEND / SERVICE_WORKER).read_text(), encoding="utf-8")
     return version

@@ -384,21 +384,6 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-const importMap = (doc) => doc.querySelector('script[type="importmap"]')?.textContent ?? null;
-
-// Another page can take this one's place when it runs on the same Python and needs no other imports.
-function swappable(next, url) {
-  const config = configOf(next);
-  if (importMap(next) !== null && importMap(next) !== importMap(document)) return false;
-  if (!config) return true;
-  const here = configOf(document);
-  const runtimeOf = (c, base) => JSON.stringify([
-    new URL(c.indexURL, base).href, new URL(c.workerURL, base).href, c.snapshotKey, c.stallSeconds,
-    c.packages.map((p) => (p.endsWith(".whl") ? new URL(p, base).href : p)),
-  ]);
-  return runtimeOf(config, url) === runtimeOf(here, location.href);
-}
-
 // Problem pages left, as they were (editor, results, console), for Back and Forward: the most recent few.
 const kept = new Map(); // URL without its #fragment -> {title, config, main, view}
 const KEPT_PAGES = 8;
@@ -430,7 +415,6 @@ function leave() {
 }
 
 function swapPage(next, url) {
-  if (!swappable(next, url)) return false;
   leave();
   const config = next.getElementById("problem-config");
   const main = document.importNode(next.getElementById("main"), true);

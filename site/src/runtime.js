@@ -8,7 +8,7 @@
 // until the worker has it, and a worker started later boots with the page's problem anyway.
 //
 // A job is anything run in the worker under a time limit (grading; the scratch console): it is posted
-// as {...request, runId}; the worker answers with {type: "start", runId, data: {id, time_limit}} when a
+// as {...request, runId, problem}; the worker answers with {type: "start", runId, data: {id, time_limit}} when a
 // timed step begins (a null id is the loading of the learner's code), {type: "done", runId, data} when
 // it ends, other events the job's onEvent receives, and {type: "finished", runId, result} at the end.
 // A step over its limit is interrupted when the page is cross-origin isolated (KeyboardInterrupt in
@@ -133,8 +133,9 @@ export class Runtime {
     this.problem = bundleURL;
     // Without a worker (it could not start) the next one boots with the page's problem.
     if (this.failure || !this.worker) return;
+    // While Python still starts, its progress goes on being shown: the problem follows in a moment.
+    if (this.booted) this.progress = { text: "Loading the problem…", fraction: 0.95 };
     this.booted = false;
-    this.progress = { text: "Loading the problem…", fraction: 0.95 };
     this.armWatchdog();
     this.worker.postMessage({ type: "problem", bundleURL });
     this.emit();
@@ -143,7 +144,8 @@ export class Runtime {
   send() {
     const job = this.job;
     job.step = null;
-    this.worker.postMessage({ ...job.request(), runId: job.runId });
+    // The worker runs it only with this problem installed, never with the tests of another.
+    this.worker.postMessage({ ...job.request(), runId: job.runId, problem: this.problem });
   }
 
   finish(settle, value) {

@@ -2,9 +2,11 @@
 // Its lifecycle (timers, interrupt, restarts, retries) is site/src/runtime.js's, on the page.
 //
 // page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt?: Int32Array on a SharedArrayBuffer}
-//                 {type: "grade", runId, source, prior}   prior: results and faults from before a restart
-//                 {type: "evaluate", runId, source, code} the "Try it" console, never graded
+//                 {type: "grade", runId, problem, source, prior}   prior: results and faults from before a restart
+//                 {type: "evaluate", runId, problem, source, code} the "Try it" console, never graded
 //                 {type: "problem", bundleURL}            another problem: the page navigated in place
+// Problems are installed one after the other, in the order asked, and a job names the problem (its
+// bundle URL) the page shows: it runs only once the worker holds that problem, never with another's tests.
 // worker -> its own worker  {type: "snapshot", indexURL, snapshotKey}   makes the snapshot, then closes
 // worker -> page  {type: "progress", text, fraction}
 //                 {type: "ready", python, problem: bundleURL, start: "snapshot" | "fresh" | "kept"}
@@ -16,6 +18,8 @@ let pyodide;
 let browser;
 let interrupt;
 let booted;
+let held; // the bundle URL of the problem Python holds
+let installing = Promise.resolve(); // the problems asked for so far, installed in that order
 
 // A download that receives nothing for this long is abandoned, and named in the message (the site's
 // `build --stall-timeout`, sent with "init").
@@ -254,6 +258,7 @@ async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, 
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   browser = pyodide.pyimport("harness.browser");
   browser.prepare(await bundle);
+  held = bundleURL;
   ready(bundleURL, start);
   if (start === "fresh" && snapshotKey && self.caches) snapshotInTheBackground(indexURL, snapshotKey);
 }
@@ -262,10 +267,22 @@ function ready(problem, start) {
   postMessage({ type: "ready", python: pyodide.runPython("import sys; sys.version.split()[0]"), problem, start });
 }
 
-// The page navigated to another problem without unloading: the same Python, only the problem changes.
+// The same Python, another problem. Each install waits for the ones asked before it: were they side by
+// side, the one whose download ends last would win, whichever the page asked for last.
+function holding(bundleURL) {
+  installing = installing.catch(() => {}).then(async () => {
+    await booted;
+    if (held === bundleURL) return;
+    held = null; // while it changes, a failure leaves no problem held rather than the wrong one
+    browser.prepare(await (await watchedFetch(bundleURL)).text());
+    held = bundleURL;
+  });
+  return installing;
+}
+
+// The page navigated to another problem without unloading.
 async function switchProblem({ bundleURL }) {
-  await booted;
-  browser.prepare(await (await watchedFetch(bundleURL)).text());
+  await holding(bundleURL);
   ready(bundleURL, "kept");
 }
 
@@ -294,13 +311,14 @@ self.onmessage = async ({ data }) => {
   try {
     if (data.type === "init") {
       booted = boot(data);
+      installing = booted;
       await booted;
     } else if (data.type === "snapshot") {
       await makeSnapshot(data);
     } else if (data.type === "problem") {
       await switchProblem(data);
     } else if (Object.hasOwn(jobs, data.type)) {
-      await booted;
+      await holding(data.problem);
       jobs[data.type](data);
     }
   } catch (error) {

@@ -338,12 +338,41 @@ test("another problem for the running Python: loading until the worker has it, t
   assert.deepEqual([state(), runtime.status().start, workers.length], ["ready", "kept", 1]);
 });
 
+test("a page that navigates while Python starts keeps showing Python's progress", () => {
+  const { runtime, worker, state } = setUp();
+  worker().say({ type: "progress", text: "Starting Python…", fraction: 0.9 });
+  runtime.useProblem("https://site/problems/b.json");
+  assert.deepEqual([state(), runtime.status().text, runtime.status().fraction], ["loading", "Starting Python…", 0.9]);
+});
+
 test("a page that navigates while Python boots is not ready with the problem it left", () => {
   const { runtime, worker, state } = setUp();
   runtime.useProblem("https://site/problems/b.json");
   worker().say({ type: "ready", python: "3.13.2", problem: "https://site/problems/a.json", start: "fresh" });
   assert.equal(state(), "loading");
   worker().say({ type: "ready", python: "3.13.2", problem: "https://site/problems/b.json", start: "kept" });
+  assert.equal(state(), "ready");
+});
+
+test("Back at once to the problem of before: the run waits for it and names it, never the other", async () => {
+  const a = "https://site/problems/a.json";
+  const b = "https://site/problems/b.json";
+  const { runtime, worker, state } = setUp();
+  runtime.useProblem(a);
+  worker().say({ type: "ready", python: "3.13.2", problem: a, start: "fresh" });
+  runtime.useProblem(b);
+  runtime.useProblem(a); // Back before b's bundle came
+  assert.deepEqual(worker().posted.slice(-2).map((m) => m.bundleURL), [b, a]);
+  const asked = worker().posted.length;
+  const done = runtime.grade("code");
+  assert.equal(worker().posted.length, asked); // not sent while the worker may hold b
+  worker().say({ type: "ready", python: "3.13.2", problem: b, start: "kept" });
+  assert.deepEqual([state(), worker().posted.length], ["running", asked]);
+  worker().say({ type: "ready", python: "3.13.2", problem: a, start: "kept" });
+  const { type, problem, runId } = worker().job;
+  assert.deepEqual([type, problem], ["grade", a]);
+  worker().say({ type: "finished", runId, result: { status: "pass" } });
+  assert.deepEqual(await done, { status: "pass" });
   assert.equal(state(), "ready");
 });
 
