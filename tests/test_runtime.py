@@ -150,6 +150,20 @@ def test_a_failed_download_is_named_with_a_retry_and_no_verdict(browser, base_ur
         learner.close()
 
 
+def test_a_wheel_that_is_not_the_one_built_is_refused_by_its_checksum(browser, base_url):
+    """The wheels download before Python asks for them: the sha256 of Pyodide's lock file is still checked."""
+    learner = Learner(browser, base_url)
+    try:
+        learner.context.route("**/numpy-2.2.5*.whl", lambda route: route.fulfill(
+            status=200, body=b"PK not numpy", headers={"Content-Type": "application/octet-stream"}))
+        learner.page.goto(f"{learner.base_url}label-smoothing/index.html")
+        learner.page.wait_for_selector(f'{STATUS}[data-state="error"]', timeout=FAILED_BOOTS_MS)
+        assert "(its checksum is wrong)" in learner.page.locator(STATUS).inner_text()
+    finally:
+        learner.errors.clear()
+        learner.close()
+
+
 @pytest.fixture(scope="module")
 def impatient_url(tmp_path_factory):
     """A site built to give up on a silent download after 2 s (`build --stall-timeout 2`)."""

@@ -147,6 +147,18 @@ function prefetch(url, init) {
   early.set(url, response);
 }
 
+// The packages' wheels start downloading as soon as the lock file names them, not once Python has
+// started and asks for them; with the sha256 Pyodide would check, so that the check still happens.
+function prefetchPackages(lock, packages, indexURL) {
+  const names = new Set(packages.filter((name) => lock.packages[name]));
+  names.forEach((name) => lock.packages[name].depends.forEach((dependency) => names.add(dependency)));
+  for (const name of names) {
+    const { file_name: file, sha256 } = lock.packages[name];
+    const digest = String.fromCharCode(...sha256.match(/../g).map((byte) => parseInt(byte, 16)));
+    prefetch(new URL(file, indexURL).href, { integrity: `sha256-${btoa(digest)}` });
+  }
+}
+
 // ---- A memory snapshot of Python just started ---------------------------------------------------------
 // Python's own start-up is done once per build and browser: once the first page's Python is ready, a
 // worker of its own starts Python again and snapshots its memory before any package is loaded (a
@@ -228,7 +240,7 @@ async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, 
   // The big files start now, not after pyodide.mjs has been imported and has read its lock file.
   ["pyodide.asm.wasm", "python_stdlib.zip"].forEach((name) => prefetch(indexURL + name));
   const lock = watchedFetch(`${indexURL}pyodide-lock.json`).then((r) => r.json());
-  lock.catch(() => {});
+  lock.then((contents) => prefetchPackages(contents, packages, indexURL), () => {});
   const bundle = watchedFetch(bundleURL).then((r) => r.text());
   bundle.catch(() => {});
   const snapshotAt = snapshotURL(indexURL, snapshotKey);
