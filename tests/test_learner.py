@@ -253,8 +253,10 @@ def test_solving_reveals_the_explanation_and_the_next_problem_and_counts_it(lear
     learner.run_tests()
     assert "1 of 5 solved" in learner.page.inner_text('[data-testid="track-progress"]')
     explanation = learner.page.locator('[data-testid="explanation"]')
+    assert explanation.locator(".katex").count() == 0  # typeset once opened, not while Python starts
     explanation.locator("summary").click()
     assert "log-softmax" in explanation.inner_text()
+    assert explanation.locator(".katex").count() > 0 and explanation.locator(".katex-error").count() == 0
     learner.page.reload()
     learner.wait_ready()
     assert learner.page.locator(".hint:not([hidden])").count() == 2  # revealed hints are remembered
