@@ -8,7 +8,9 @@ shared: single samples vary by +-30%). The baselines:
   npm, its NumPy wheel and lock file, `loadPackage` once Pyodide is up);
 - "bare+levers": the same page on the kit's files (NumPy and the standard library's start-up modules
   compiled to .pyc) with the packages passed to `loadPyodide`, the levers the kit pulls, so what
-  remains is the kit's own cost.
+  remains is the kit's own cost;
+- "kit, Python only" (cold only): the problem page without the page's own scripts (editor, maths),
+  ready when its worker says so: what the page's work on the main thread costs Python's start.
 Figures: navigation -> ready, cold (fresh profile) and warm (a persistent profile that has visited
 once: the HTTP cache keeps the compiled wasm, the kit's service worker its offline copy, Cache Storage
 its snapshot of Python); the second
@@ -40,6 +42,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from harness.publish.serve import make_server  # noqa: E402
 
 PROBLEM, SECOND_PROBLEM = "label-smoothing", "smooth-labels"
+PYTHON_ONLY = "kit, Python only"
 LOOPS_FOREVER = ROOT / "tests" / "browser" / "loops_forever.py"
 BARE_PAGE = """<!doctype html><meta charset="utf-8"><title>bare</title>
 <script type="module">
@@ -82,6 +85,11 @@ IN_PLACE_TO_READY = """async (problem) => {
   const end = await ready;
   return [end - start, status().dataset.pythonStart];
 }"""
+# The problem page without its editor and maths: only the inline boot script, which starts the worker.
+PAGE_SCRIPTS = ('<script src="../assets/math.js', '<script type="module" src="../assets/page.js')
+WORKER_READY_PROBE = """<script>window.earlyWorker.worker.addEventListener("message", ({ data }) => {
+  if (data.type === "ready") window.__readyAt = performance.now();
+});</script>"""
 SNAPSHOT_STORED = "async () => (await (await caches.open('python-snapshots')).keys()).length > 0"
 FIVE_MBPS = {"offline": False, "latency": 20, "downloadThroughput": 5_000_000 / 8, "uploadThroughput": 1_000_000 / 8}
 
@@ -104,7 +112,13 @@ def write_bare_pages(site: Path) -> dict[str, str]:
     (bench / "bare-worker.js").write_text(BARE_WORKER.replace("../pyodide/pyodide.mjs", "./stock/pyodide.mjs").replace("INDEX", "stock/"))
     (bench / "levers.html").write_text(BARE_PAGE.replace("WORKER", "levers-worker.js"))
     (bench / "levers-worker.js").write_text(LEVERS_WORKER)
-    return {"kit": f"{PROBLEM}/index.html", "bare": "bench/bare.html", "bare+levers": "bench/levers.html"}
+    page = (site / PROBLEM / "index.html").read_text()
+    for script in PAGE_SCRIPTS:
+        start = page.index(script)
+        page = page[:start] + page[page.index("</script>", start) + len("</script>"):]
+    (site / PROBLEM / "python-only.html").write_text(page.replace("</body>", WORKER_READY_PROBE + "</body>"))
+    return {"kit": f"{PROBLEM}/index.html", "bare": "bench/bare.html", "bare+levers": "bench/levers.html",
+            PYTHON_ONLY: f"{PROBLEM}/python-only.html"}
 
 
 def throttle(page, conditions: dict | None) -> None:
@@ -185,6 +199,8 @@ class Bench:
     def warm_up(self) -> None:
         """One visit per persistent profile: fills the HTTP cache, and the kit's offline copy."""
         for name, path in self.pages.items():
+            if name == PYTHON_ONLY:
+                continue  # measured cold only
             with self.persistent(name) as context:
                 page = context.new_page()
                 time_to_ready(context, self.base + path, page=page)
@@ -256,8 +272,8 @@ class Bench:
             return page.evaluate("window.__readyAt")
 
 
-def ratios(samples: dict[str, list[float]], over: str) -> tuple[float, float, float]:
-    per_pair = [k / b for k, b in zip(samples["kit"], samples[over])]
+def ratios(samples: dict[str, list[float]], over: str, of: str = "kit") -> tuple[float, float, float]:
+    per_pair = [k / b for k, b in zip(samples[of], samples[over])]
     return statistics.median(per_pair), min(per_pair), max(per_pair)
 
 
@@ -267,6 +283,10 @@ def print_readiness(label: str, samples: dict[str, list[float]]) -> None:
         median, low, high = ratios(samples, baseline)
         line += f" | {baseline} {statistics.median(samples[baseline]):7.0f} ms, ratio {median:.2f}x [{low:.2f}-{high:.2f}]"
     print(line, flush=True)
+    if PYTHON_ONLY in samples:
+        median, low, high = ratios(samples, "bare+levers", of=PYTHON_ONLY)
+        print(f"{'  the same without the page scripts':38} kit {statistics.median(samples[PYTHON_ONLY]):7.0f} ms | "
+              f"bare+levers ratio {median:.2f}x [{low:.2f}-{high:.2f}]", flush=True)
 
 
 def main() -> int:
@@ -287,9 +307,10 @@ def main() -> int:
             bench = Bench(playwright, base, pages)
             try:
                 bench.warm_up()
-                names = list(pages)
+                names = [name for name in pages if name != PYTHON_ONLY]
                 for network, conditions, runs in (("", None, args.runs), (" at 5 Mbps", FIVE_MBPS, args.slow_runs)):
-                    print_readiness(f"navigation -> ready, cold{network}", bench.paired(bench.cold, names, runs, conditions))
+                    cold_names = names + [PYTHON_ONLY] if not conditions else names
+                    print_readiness(f"navigation -> ready, cold{network}", bench.paired(bench.cold, cold_names, runs, conditions))
                     print_readiness(f"navigation -> ready, warm{network}", bench.paired(bench.warm, names, runs, conditions))
                     first, second, new_tab = bench.second_page(conditions)
                     print(f"{'second problem page of a visit' + network:38} {second:7.0f} ms, "
@@ -309,6 +330,7 @@ def main() -> int:
     finally:
         server.shutdown()
         shutil.rmtree(args.site / "bench", ignore_errors=True)
+        (args.site / pages[PYTHON_ONLY]).unlink(missing_ok=True)
     print(f"bench-site: done in {time.monotonic() - started:.0f} s")
     return 0
 
