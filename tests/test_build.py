@@ -110,11 +110,11 @@ def test_the_cdn_setting_points_the_site_at_the_cdn(tmp_path, frontend):
     out = tmp_path / "_site"
     done = run_cli("build", "--out", str(out), "--pyodide", "cdn")
     assert done.returncode == 0, done.stderr
-    page = (out / "label-smoothing" / "index.html").read_text()
-    config = json.loads(re.search(r'id="problem-config">(.*?)</script>', page, re.S).group(1))
-    assert config["indexURL"] == runtime.PYODIDE_CDN
-    assert config["packages"][0] == "numpy" and config["packages"][1].endswith(".whl")
-    assert sorted(p.name for p in (out / "pyodide").iterdir()) == [config["packages"][1].split("/")[-1]]
+    worker = (out / "worker.js").read_text()
+    python = json.loads(re.match(r"const PYTHON = (.*);\n", worker).group(1))
+    assert python["indexURL"] == runtime.PYODIDE_CDN
+    assert python["packages"][0] == "numpy" and python["packages"][1].endswith(".whl")
+    assert sorted(p.name for p in (out / "pyodide").iterdir()) == [python["packages"][1].split("/")[-1]]
 
 
 def test_a_build_without_problems_says_so(tmp_path):

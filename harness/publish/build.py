@@ -61,7 +61,17 @@ def install_frontend(target: Path) -> None:
             "an installed wheel carries it"
         )
     shutil.copytree(FRONTEND / "assets", target / "assets")
-    shutil.copy2(FRONTEND / "worker.js", target / "worker.js")
+
+
+WORKER = "worker.js"
+
+
+def write_worker(site: Path, python: dict) -> None:
+    """Write worker.js: the front end's worker after `const PYTHON = <python>;`, so that Python starts as
+    soon as the worker runs, before the page has said anything (its typesetting and editor keep the
+    page's thread busy then). URLs in `python` are relative to the site's root, where the worker is."""
+    header = f"const PYTHON = {json.dumps(python, sort_keys=True)};\n"
+    (site / WORKER).write_text(header + (FRONTEND / WORKER).read_text(encoding="utf-8"), encoding="utf-8")
 
 
 # ---- Figures and explanations: optional files of a problem folder (AUTHORING.md) ---------------------
@@ -144,10 +154,10 @@ def files_version(files: dict[str, Path], salt: str = "") -> str:
 def runtime_version(pyodide_dir: Path) -> str:
     """A hash of what Python starts from in the browser: the site's runtime files and the worker.
 
-    Pages pass it to the worker, which keeps its memory snapshot of Python under it: a build that
-    changes any of them never resumes from an older build's snapshot.
+    The worker keeps its memory snapshot of Python under it (`snapshotKey`, see write_worker): a build
+    that changes any of them never resumes from an older build's snapshot.
     """
-    return files_version({path.name: path for path in [*pyodide_dir.iterdir(), FRONTEND / "worker.js"]})
+    return files_version({path.name: path for path in [*pyodide_dir.iterdir(), FRONTEND / WORKER]})
 
 
 def frontend_version(python: dict, frontend: Path = FRONTEND) -> str:
@@ -169,17 +179,16 @@ def page_config(problem: problems.Problem, python: dict, all_tracks: list[dict])
             {"id": t.id, "name": t.name, "visibility": t.visibility, **({"code": code[t.id]} if t.id in code else {})}
             for t in problem.tests
         ],
-        **python,
+        "stallSeconds": python["stallSeconds"],
         "bundleURL": f"../problems/{problem.id}.json",
-        "workerURL": "../worker.js",
+        "workerURL": f"../{WORKER}",
         "figureURL": f"../assets/figures/{problem.id}.js" if figure_of(problem) else None,
         "track": track_links(problem, all_tracks),
     }
 
 
 def render_pages(target: Path, all_problems: list[problems.Problem], python: dict, title: str) -> None:
-    """`python`: where the worker finds Python (indexURL, packages) and how it starts (stallSeconds)."""
-    python = {**python, "snapshotKey": runtime_version(target / "pyodide")}
+    """`python`: where and how the worker starts Python (see write_worker)."""
     env = Environment(loader=FileSystemLoader(FRONTEND / "templates"), autoescape=True, undefined=StrictUndefined)
     env.globals["site_title"] = title
     env.globals["build_id"] = frontend_version(python)
@@ -280,17 +289,19 @@ def build(out: Path, problems_root: Path, wheelhouse: Path | None, pyodide_sourc
             # Only the harness is served from the site; Pyodide and NumPy come from the CDN.
             pyodide_dir.mkdir()
             wheel = build_harness_wheel(pyodide_dir, None)
-            packages, index_url = ["numpy", f"../pyodide/{wheel}"], runtime.PYODIDE_CDN
+            packages, index_url = ["numpy", f"pyodide/{wheel}"], runtime.PYODIDE_CDN
         else:
             lock = runtime.vendor_pyodide(pyodide_dir, wheelhouse)
             wheels.compile_stdlib(pyodide_dir / "python_stdlib.zip")
             numpy = runtime.fetch_verified_wheel(lock, "numpy", wheelhouse, pyodide_dir)
             wheels.compile_wheel(numpy, lock["packages"]["numpy"])
             build_harness_wheel(pyodide_dir, lock)
-            packages, index_url = ["numpy", "harness"], "../pyodide/"
+            packages, index_url = ["numpy", "harness"], "pyodide/"
         install_frontend(staging)
         install_figures(staging, all_problems)
-        python = {"indexURL": index_url, "packages": packages, "stallSeconds": stall_seconds}
+        python = {"indexURL": index_url, "packages": packages, "stallSeconds": stall_seconds,
+                  "snapshotKey": runtime_version(pyodide_dir)}
+        write_worker(staging, python)
         render_pages(staging, all_problems, python, title)
         write_host_headers(staging)
         for path in published:  # a course's own _headers replaces the default one

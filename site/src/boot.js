@@ -15,15 +15,8 @@ window.startWorker = function startWorker() {
   });
   // Cross-origin isolated, Python is interrupted through this shared flag when a run is over time.
   const interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
-  worker.postMessage({
-    type: "init",
-    indexURL: absolute(config.indexURL),
-    packages: config.packages.map((p) => (p.endsWith(".whl") ? absolute(p) : p)),
-    bundleURL: absolute(config.bundleURL),
-    snapshotKey: config.snapshotKey,
-    stallSeconds: config.stallSeconds,
-    interrupt,
-  });
+  // Python is already starting: the worker knows where it is from the build; this adds the problem.
+  worker.postMessage({ type: "init", bundleURL: absolute(config.bundleURL), interrupt });
   return { worker, interrupt, missed };
 };
 window.earlyWorker = window.startWorker();

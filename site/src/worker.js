@@ -1,13 +1,16 @@
 // Runs Pyodide and the harness off the page's thread. Learner code lives here, never on the page.
 // Its lifecycle (timers, interrupt, restarts, retries) is site/src/runtime.js's, on the page.
 //
-// page -> worker  {type: "init", indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt?: Int32Array on a SharedArrayBuffer}
+// Python starts as soon as this script runs: the build writes in front of it
+//   const PYTHON = {indexURL, packages, snapshotKey, stallSeconds};   URLs relative to this script
+// (harness/publish/build.py's write_worker), the same for every page of the site.
+// page -> worker  {type: "init", bundleURL, interrupt?: Int32Array on a SharedArrayBuffer}
 //                 {type: "grade", runId, problem, source, prior}   prior: results and faults from before a restart
 //                 {type: "evaluate", runId, problem, source, code} the "Try it" console, never graded
 //                 {type: "problem", bundleURL}            another problem: the page navigated in place
 // Problems are installed one after the other, in the order asked, and a job names the problem (its
 // bundle URL) the page shows: it runs only once the worker holds that problem, never with another's tests.
-// worker -> its own worker  {type: "snapshot", indexURL, snapshotKey}   makes the snapshot, then closes
+// A worker named SNAPSHOT_MAKER, which this worker starts, makes the snapshot of Python, then closes.
 // worker -> page  {type: "progress", text, fraction}
 //                 {type: "ready", python, problem: bundleURL, start: "snapshot" | "fresh" | "kept"}
 //                 {type: "start" | "done", runId, data}   a timed step starting / a test's result
@@ -17,13 +20,14 @@
 let pyodide;
 let browser;
 let interrupt;
+let starting; // Python starting: resolves with how ("snapshot" or "fresh")
 let booted;
 let held; // the bundle URL of the problem Python holds
 let installing = Promise.resolve(); // the problems asked for so far, installed in that order
 
 // A download that receives nothing for this long is abandoned, and named in the message (the site's
-// `build --stall-timeout`, sent with "init").
-let stallMs = 20_000;
+// `build --stall-timeout`).
+const stallMs = PYTHON.stallSeconds * 1000;
 const PROGRESS_EVERY_MS = 250;
 const MB = 1024 * 1024;
 
@@ -217,16 +221,16 @@ async function forgetSnapshot(url) {
 
 // Made in a worker of its own, which a worker whose Python started fresh starts once it is ready: the
 // page never waits for it.
-function snapshotInTheBackground(indexURL, snapshotKey) {
-  const maker = new Worker(self.location.href, { type: "module" });
-  maker.postMessage({ type: "snapshot", indexURL, snapshotKey });
+const SNAPSHOT_MAKER = "python-snapshot-maker";
+function snapshotInTheBackground() {
+  new Worker(self.location.href, { type: "module", name: SNAPSHOT_MAKER });
 }
 
-async function makeSnapshot({ indexURL, snapshotKey }) {
+async function makeSnapshot() {
   try {
-    const { loadPyodide } = await import(`${indexURL}pyodide.mjs`);
-    const python = await loadPyodide({ indexURL, _makeSnapshot: true });
-    await storeSnapshot(snapshotURL(indexURL, snapshotKey), python.makeMemorySnapshot());
+    const { loadPyodide } = await import(`${INDEX_URL}pyodide.mjs`);
+    const python = await loadPyodide({ indexURL: INDEX_URL, _makeSnapshot: true });
+    await storeSnapshot(snapshotURL(INDEX_URL, PYTHON.snapshotKey), python.makeMemorySnapshot());
   } finally {
     self.close();
   }
@@ -234,16 +238,17 @@ async function makeSnapshot({ indexURL, snapshotKey }) {
 
 // ---- Boot -------------------------------------------------------------------------------------------
 
-async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, interrupt: buffer }) {
-  stallMs = stallSeconds * 1000;
+const INDEX_URL = new URL(PYTHON.indexURL, self.location.href).href;
+
+async function startPython() {
+  const indexURL = INDEX_URL;
+  const packages = PYTHON.packages.map((p) => (p.endsWith(".whl") ? new URL(p, self.location.href).href : p));
   stage("Downloading Python", 0);
   // The big files start now, not after pyodide.mjs has been imported and has read its lock file.
   ["pyodide.asm.wasm", "python_stdlib.zip"].forEach((name) => prefetch(indexURL + name));
   const lock = watchedFetch(`${indexURL}pyodide-lock.json`).then((r) => r.json());
   lock.then((contents) => prefetchPackages(contents, packages, indexURL), () => {});
-  const bundle = watchedFetch(bundleURL).then((r) => r.text());
-  bundle.catch(() => {});
-  const snapshotAt = snapshotURL(indexURL, snapshotKey);
+  const snapshotAt = snapshotURL(indexURL, PYTHON.snapshotKey);
   const snapshot = storedSnapshot(snapshotAt);
   let loadPyodide;
   try {
@@ -266,13 +271,21 @@ async function boot({ indexURL, packages, bundleURL, snapshotKey, stallSeconds, 
   }
   pyodide ??= await loadPyodide(options);
   stage("Preparing the tests", 0.9);
+  browser = pyodide.pyimport("harness.browser");
+  return start;
+}
+
+// The page's "init": the problem it shows, and the interrupt flag.
+async function boot({ bundleURL, interrupt: buffer }) {
+  const bundle = watchedFetch(bundleURL).then((r) => r.text());
+  bundle.catch(() => {});
+  const start = await starting;
   interrupt = buffer ?? null;
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
-  browser = pyodide.pyimport("harness.browser");
   browser.prepare(await bundle);
   held = bundleURL;
   ready(bundleURL, start);
-  if (start === "fresh" && snapshotKey && self.caches) snapshotInTheBackground(indexURL, snapshotKey);
+  if (start === "fresh" && PYTHON.snapshotKey && self.caches) snapshotInTheBackground();
 }
 
 function ready(problem, start) {
@@ -325,8 +338,6 @@ self.onmessage = async ({ data }) => {
       booted = boot(data);
       installing = booted;
       await booted;
-    } else if (data.type === "snapshot") {
-      await makeSnapshot(data);
     } else if (data.type === "problem") {
       await switchProblem(data);
     } else if (Object.hasOwn(jobs, data.type)) {
@@ -337,3 +348,10 @@ self.onmessage = async ({ data }) => {
     if (!(error instanceof DownloadError)) postMessage({ type: "fatal", message: String(error?.message ?? error) });
   }
 };
+
+if (self.name === SNAPSHOT_MAKER) {
+  makeSnapshot();
+} else {
+  starting = startPython();
+  starting.catch(() => {}); // the page hears of it when "init" waits for it
+}
