@@ -271,10 +271,14 @@ export class Runtime {
   }
 
   // Python clears the flag when it takes the interrupt: it is then unwinding the learner's code (slowly
-  // on a starved machine) and gets more time. A flag still set means that the interrupt cannot land
-  // (code stuck in C or JavaScript), and code that swallows KeyboardInterrupt runs out of graces.
+  // on a starved machine) and gets more time, and the interrupt is sent again: one that Python took can
+  // still come to nothing (with Pyodide 0.29, about one step in 30 of an endless loop went on looping).
+  // The worker drops an interrupt left over when the next step starts. A flag still set means that the
+  // interrupt cannot land (code stuck in C or JavaScript), and code that swallows KeyboardInterrupt runs
+  // out of graces.
   afterGrace(fault, graces) {
     if (Atomics.load(this.interrupt, 0) !== 0 || graces === 0) return this.replace(fault);
+    Atomics.store(this.interrupt, 0, 2);
     this.timer = this.timers.setTimeout(() => this.afterGrace(fault, graces - 1), INTERRUPT_GRACE_MS);
   }
 

@@ -313,8 +313,16 @@ async function switchProblem({ bundleURL }) {
 
 function eventsOf(runId) {
   return (type, json) => {
-    // A step starts: an interrupt meant for the step before must not land in this one.
-    if (type === "start" && interrupt) Atomics.store(interrupt, 0, 0);
+    // A step starts: an interrupt meant for the step before must not land in this one, whether it is
+    // still in the flag or Python has taken it already (the page sends it again while a step goes on).
+    if (type === "start" && interrupt) {
+      Atomics.store(interrupt, 0, 0);
+      try {
+        pyodide.checkInterrupt();
+      } catch {
+        // the KeyboardInterrupt of the step before, dropped
+      }
+    }
     postMessage({ type, runId, data: JSON.parse(json) });
   };
 }
