@@ -189,46 +189,44 @@ test("isolated: an interrupt that does not land restarts Python after the grace"
   assert.deepEqual(worker().job.prior, [{ id: null, fault: "timeout", message: "did not finish within the time limit of 1 s" }]);
 });
 
-test("isolated: an interrupt taken but slow to unwind (a starved machine) gets more time, not a restart", () => {
-  const { runtime, worker, ready, clock, workers } = setUp();
-  ready();
-  runtime.grade("code");
-  const { runId } = worker().job;
-  worker().say({ type: "start", runId, data: { id: "a", time_limit: 1 } });
-  clock.advance(1000 + LIMIT_SLACK_MS);
-  for (let grace = 0; grace < UNWINDING_GRACES; grace += 1) {
-    Atomics.store(runtime.interrupt, 0, 0); // Python took the interrupt and is unwinding
-    clock.advance(INTERRUPT_GRACE_MS);
-  }
+// Isolated, a run whose step "a" has just gone over its limit of 1 s: the interrupt is sent.
+function overTheLimit() {
+  const setup = setUp();
+  setup.ready();
+  setup.runtime.grade("code");
+  const { runId } = setup.worker().job;
+  setup.worker().say({ type: "start", runId, data: { id: "a", time_limit: 1 } });
+  setup.clock.advance(1000 + LIMIT_SLACK_MS);
+  return { ...setup, runId };
+}
+
+function stepEndsInTheSamePython({ runtime, worker, clock, workers, runId }) {
   worker().say({ type: "done", runId, data: result("a", "error") });
   clock.advance(INTERRUPT_GRACE_MS * 4);
   assert.equal(workers.length, 1);
   assert.equal(runtime.status().restarts, 0);
+}
+
+test("isolated: an interrupt taken but slow to unwind (a starved machine) gets more time, not a restart", () => {
+  const run = overTheLimit();
+  for (let grace = 0; grace < UNWINDING_GRACES; grace += 1) {
+    Atomics.store(run.runtime.interrupt, 0, 0); // Python took the interrupt and is unwinding
+    run.clock.advance(INTERRUPT_GRACE_MS);
+  }
+  stepEndsInTheSamePython(run);
 });
 
 test("isolated: an interrupt that Python took but that did not end the step is sent again", () => {
-  const { runtime, worker, ready, clock, workers } = setUp();
-  ready();
-  runtime.grade("code");
-  const { runId } = worker().job;
-  worker().say({ type: "start", runId, data: { id: "a", time_limit: 1 } });
-  clock.advance(1000 + LIMIT_SLACK_MS);
-  Atomics.store(runtime.interrupt, 0, 0); // taken, and lost: the learner's loop goes on
-  clock.advance(INTERRUPT_GRACE_MS);
-  assert.equal(Atomics.load(runtime.interrupt, 0), 2);
-  Atomics.store(runtime.interrupt, 0, 0); // taken again, and this one lands
-  worker().say({ type: "done", runId, data: result("a", "error") });
-  clock.advance(INTERRUPT_GRACE_MS * 4);
-  assert.equal(workers.length, 1);
-  assert.equal(runtime.status().restarts, 0);
+  const run = overTheLimit();
+  Atomics.store(run.runtime.interrupt, 0, 0); // taken, and lost: the learner's loop goes on
+  run.clock.advance(INTERRUPT_GRACE_MS);
+  assert.equal(Atomics.load(run.runtime.interrupt, 0), 2);
+  Atomics.store(run.runtime.interrupt, 0, 0); // taken again, and this one lands
+  stepEndsInTheSamePython(run);
 });
 
 test("isolated: code that swallows the interrupt is replaced once the graces run out", () => {
-  const { runtime, worker, ready, clock, workers } = setUp();
-  ready();
-  runtime.grade("code");
-  worker().say({ type: "start", runId: worker().job.runId, data: { id: "a", time_limit: 1 } });
-  clock.advance(1000 + LIMIT_SLACK_MS);
+  const { runtime, clock, workers } = overTheLimit();
   for (let grace = 0; grace < UNWINDING_GRACES + 1; grace += 1) {
     Atomics.store(runtime.interrupt, 0, 0); // taken, and caught by a bare `except:` in a loop
     clock.advance(INTERRUPT_GRACE_MS - 1);
