@@ -256,7 +256,8 @@ def test_solving_reveals_the_explanation_and_the_next_problem_and_counts_it(lear
     assert explanation.locator(".katex").count() == 0  # typeset once opened, not while Python starts
     explanation.locator("summary").click()
     assert "log-softmax" in explanation.inner_text()
-    assert explanation.locator(".katex").count() > 0 and explanation.locator(".katex-error").count() == 0
+    explanation.locator(".katex").first.wait_for(state="attached")  # the toggle event comes as a task
+    assert explanation.locator(".katex-error").count() == 0
     learner.page.reload()
     learner.wait_ready()
     assert learner.page.locator(".hint:not([hidden])").count() == 2  # revealed hints are remembered
