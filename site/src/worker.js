@@ -74,8 +74,8 @@ async function watchedFetch(input, init = {}) {
     early.delete(url);
     return response;
   }
-  // `integrity` is checked below instead: the browser would check it only once the whole body is
-  // in, and until then give no progress and no way to tell a slow download from a stalled one.
+  // `integrity` is checked here instead: the browser would check it only once the whole body is in,
+  // and until then give no progress and no way to tell a slow download from a stalled one.
   const { integrity, ...rest } = init;
   const controller = new AbortController();
   let stalled;
@@ -96,10 +96,22 @@ async function watchedFetch(input, init = {}) {
     clearTimeout(stalled?.id);
     throw failed(url, `HTTP ${response.status}`);
   }
-  // Pyodide gets the browser's own response (streaming compilation and the wasm code cache need
-  // it); a copy of the body is read here to show progress, notice a stall, and check integrity.
-  watchBody(url, response.clone(), integrity, watch, why).finally(() => clearTimeout(stalled?.id));
-  return response;
+  const settled = () => clearTimeout(stalled?.id);
+  if (!integrity) {
+    // Pyodide gets the browser's own response (streaming compilation and the wasm code cache need
+    // it); a copy of the body is read here to show progress and notice a stall.
+    watchBody(url, response.clone(), watch, why).catch(() => {}).finally(settled); // failed() says it
+    return response;
+  }
+  // A file with a checksum (a wheel) is handed on only once it is in and checked: Pyodide installs
+  // whatever it is given.
+  try {
+    const body = await watchBody(url, response, watch, why, { keep: true });
+    if (!(await matches(body, integrity))) throw failed(url, "its checksum is wrong");
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  } finally {
+    settled();
+  }
 }
 
 // Calls `then` after `ms` in which this thread could have seen data and saw none. A timer that fires
@@ -116,7 +128,9 @@ function afterSilence(ms, then) {
   return timer;
 }
 
-async function watchBody(url, response, integrity, watch, why) {
+// Reads the body, counting it into the progress and re-arming the stall timer; resolves with it if
+// asked to keep it.
+async function watchBody(url, response, watch, why, { keep = false } = {}) {
   downloads.expected += Number(response.headers.get("content-length")) || 0;
   const reader = response.body.getReader();
   const chunks = [];
@@ -125,17 +139,16 @@ async function watchBody(url, response, integrity, watch, why) {
     try {
       chunk = await reader.read();
     } catch {
-      failed(url, why("the connection broke"));
-      return;
+      throw failed(url, why("the connection broke"));
     }
     if (chunk.done) break;
     watch();
     downloads.received += chunk.value.byteLength;
-    if (integrity) chunks.push(chunk.value);
+    if (keep) chunks.push(chunk.value);
     report();
   }
   report(true);
-  if (integrity && !(await matches(new Blob(chunks), integrity))) failed(url, "its checksum is wrong");
+  return keep ? new Blob(chunks) : null;
 }
 
 async function matches(blob, integrity) {
