@@ -410,10 +410,13 @@ def test_a_browser_the_service_worker_cannot_isolate_reloads_once_not_again(head
 # Every golden scenario that means the same in the browser (the hostile ones test the CI sandbox, and
 # the upload refuses a file that is not UTF-8).
 BROWSER_SCENARIOS = sorted(p for p in SCENARIOS.iterdir() if p.is_dir() and not p.name.startswith(("hostile-", "not-utf8")))
-STORED_SNAPSHOTS = """async () => {
-  const cache = await caches.open("python-snapshots");
-  return Promise.all((await cache.keys()).map(async (request) => (await (await cache.match(request)).arrayBuffer()).byteLength));
+# The worker's snapshots in the origin's private file system, once written whole (a snapshot is written
+# aside, then renamed).
+STORED = """async () => {
+  const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("python-snapshots", { create: true });
+  return (await Array.fromAsync(folder.values())).filter((file) => file.name.endsWith(".snapshot"));
 }"""
+STORED_SNAPSHOTS = f"async () => Promise.all((await ({STORED})()).map(async (file) => (await file.getFile()).size))"
 
 
 def python_start(learner: Learner) -> str:
@@ -462,6 +465,31 @@ def test_later_pages_resume_python_from_its_snapshot_with_the_same_verdicts(lear
         assert {s for s, _ in learner.run_tests().values()} == {"pass"}, problem.name
 
 
+# Another tab of the site reading the snapshot (here: holding it open for reading) must not keep this
+# page from reading it too.
+HOLD_SNAPSHOT_OPEN = f"""async () => {{
+  const holder = `onmessage = async () => {{
+    const [file] = await (${{({STORED}).toString()}})();
+    self.held = await file.createSyncAccessHandle({{ mode: "read-only" }});
+    postMessage("held");
+  }};`;
+  const worker = new Worker(URL.createObjectURL(new Blob([holder], {{ type: "text/javascript" }})));
+  worker.postMessage("hold");
+  await new Promise((resolve, reject) => {{ worker.onmessage = resolve; worker.onerror = reject; }});
+}}"""
+
+
+def test_python_resumes_from_the_snapshot_while_another_tab_reads_it(learner):
+    learner.open_problem()
+    wait_for_snapshot(learner)
+    other_tab = learner.context.new_page()
+    other_tab.goto(learner.page.url)
+    other_tab.evaluate(HOLD_SNAPSHOT_OPEN)
+    learner.page.reload()
+    learner.wait_ready()
+    assert python_start(learner) == "snapshot"
+
+
 # Ways a stored snapshot can be unusable: not a snapshot at all, or one whose Pyodide build differs
 # (its header is intact, so only Pyodide's own check refuses it).
 SPOIL_SNAPSHOT = {
@@ -474,12 +502,13 @@ def test_a_snapshot_that_cannot_be_restored_is_replaced_by_a_fresh_start(learner
     learner.open_problem()
     wait_for_snapshot(learner)
     for spoil in SPOIL_SNAPSHOT.values():
-        learner.page.evaluate("""async (spoil) => {
-          const cache = await caches.open("python-snapshots");
-          const [request] = await cache.keys();
-          const bytes = new Uint8Array(await (await cache.match(request)).arrayBuffer());
-          await cache.put(request, new Response(eval(spoil)(bytes)));
-        }""", spoil)
+        learner.page.evaluate(f"""async (spoil) => {{
+          const [file] = await ({STORED})();
+          const bytes = new Uint8Array(await (await file.getFile()).arrayBuffer());
+          const writable = await file.createWritable();
+          await writable.write(eval(spoil)(bytes));
+          await writable.close();
+        }}""", spoil)
         learner.page.reload()
         learner.wait_ready()
         assert python_start(learner) == "fresh" and learner.errors == [], spoil

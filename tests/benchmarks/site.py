@@ -90,7 +90,13 @@ PAGE_SCRIPTS = ('<script src="../assets/math.js', '<script type="module" src="..
 WORKER_READY_PROBE = """<script>window.earlyWorker.worker.addEventListener("message", ({ data }) => {
   if (data.type === "ready") window.__readyAt = performance.now();
 });</script>"""
-SNAPSHOT_STORED = "async () => (await (await caches.open('python-snapshots')).keys()).length > 0"
+SNAPSHOT_STORED = """async () => {
+  try {
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("python-snapshots");
+    for await (const name of folder.keys()) if (name.endsWith(".snapshot")) return true;
+  } catch {}
+  return false;
+}"""
 FIVE_MBPS = {"offline": False, "latency": 20, "downloadThroughput": 5_000_000 / 8, "uploadThroughput": 1_000_000 / 8}
 
 
