@@ -21,8 +21,8 @@ import pytest
 
 from conftest import PROBLEMS, ROOT, run_cli
 from harness import batch
+from harness.core import arguments
 from harness.core import problem as problems
-from harness.sandbox import wire
 from harness.sandbox.executor import UidBlock, Zygote
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -281,10 +281,10 @@ def processes() -> list[tuple[int, int, int]]:
 
 
 def test_tuples_stay_tuples_and_other_arguments_are_refused():
-    packed = wire.pack_args([(1, 2.0), [3, (4,)], np.arange(3)])
-    assert wire.unpack_args(json.loads(json.dumps(packed)))[:2] == [(1, 2.0), [3, (4,)]]
-    with pytest.raises(wire.ArgumentError, match="a set cannot be sent"):
-        wire.pack_args([{1, 2}])
+    packed = arguments.pack([(1, 2.0), [3, (4,)], np.arange(3)])
+    assert arguments.unpack(json.loads(json.dumps(packed)))[:2] == [(1, 2.0), [3, (4,)]]
+    with pytest.raises(arguments.ArgumentError, match="a set cannot be sent"):
+        arguments.pack([{1, 2}])
 
 
 # ---- The problem's own code runs in the grader: a loop there is bounded and is the problem's fault --------

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import arguments
 from .manifest import FROM_OUTSIDE, Manifest, ProblemError, parse_manifest
 from .plain import WrongResult, decode
 from .testing import DEFAULT_ATOL, DEFAULT_RTOL, HIDDEN, PUBLISHED_SEED, Case, Draw, Selection, TestSpec, Tolerance
@@ -59,12 +60,17 @@ def redraw(problem: Problem, seed: int) -> Problem:
     return replace(problem, seed=seed, cases=cases, expected=fixed)
 
 
-def draw(declared: Mapping[str, Case | Draw], seed: int, where: str) -> dict[str, Case]:
-    """The fixed cases as declared, and each Draw's draws for `seed`; a broken Draw is the problem's fault."""
+def draw(declared: Mapping[str, Case | Draw], seed: int, where: str, known: Mapping[str, Case] = {}) -> dict[str, Case]:
+    """The fixed cases as declared, and each Draw's draws for `seed`; a broken Draw is the problem's fault.
+    A Draw whose every draw is `known` (drawn before, for this seed) is not called again."""
     cases: dict[str, Case] = {}
     for name, case in declared.items():
         if not isinstance(case, Draw):
             cases[name] = case
+            continue
+        names = [f"{name}#{index}" for index in range(1, case.count + 1)]
+        if all(n in known for n in names):
+            cases.update((n, known[n]) for n in names)
             continue
         try:
             drawn = case.cases(name, seed)
@@ -79,8 +85,10 @@ def draw(declared: Mapping[str, Case | Draw], seed: int, where: str) -> dict[str
     return cases
 
 
-def from_files(files: Mapping[str, str], origin: str = "", folder: Path | None = None) -> Problem:
-    """Build a problem from its files' texts; errors name `origin/file`."""
+def from_files(files: Mapping[str, str], origin: str = "", folder: Path | None = None,
+               drawn: Mapping[str, Case] = {}) -> Problem:
+    """Build a problem from its files' texts; errors name `origin/file`. `drawn`: its draws for the
+    published seed, if already made (the site's bundle ships them)."""
     def where(name: str) -> str:
         return f"{origin}/{name}" if origin else name
 
@@ -92,7 +100,7 @@ def from_files(files: Mapping[str, str], origin: str = "", folder: Path | None =
         raise ProblemError(f"{where(MANIFEST)}: 'id' is '{manifest.id}' but the folder is named '{folder.name}'")
     tests, declared, tolerance = _collect_tests(files[TESTS], where(TESTS))
     expected = _parse_expected(files[EXPECTED], where(EXPECTED))
-    cases = draw(declared, PUBLISHED_SEED, where(TESTS))
+    cases = draw(declared, PUBLISHED_SEED, where(TESTS), drawn)
     for test in tests:
         for name in test.over.names if isinstance(test.over, Selection) else ():
             if not Selection((name,)).resolve(cases):
@@ -119,13 +127,24 @@ def load(folder: Path | str) -> Problem:
 def from_bundle(text: str) -> Problem:
     """Rebuild a problem from the JSON the site ships (see `bundle`)."""
     data = json.loads(text)
-    return from_files(data["files"], data.get("id", ""))
+    drawn = {name: Case(*arguments.unpack(args)) for name, args in data.get("drawn", {}).items()}
+    return from_files(data["files"], data.get("id", ""), drawn=drawn)
 
 
 def bundle(problem: Problem) -> str:
-    """The problem as the site ships it: grading files only, never the reference solution."""
+    """The problem as the site ships it: grading files only, never the reference solution, and the
+    cases its Draws make for the published seed (as public as their expected values), so that the
+    browser need not make them: importing `numpy.random` and drawing were a tenth of the page's start.
+    If any draw's arguments cannot be packed, the browser makes them all."""
     files = {name: problem.files[name] for name in SHIPPED_FILES}
-    return json.dumps({"id": problem.id, "files": files}, ensure_ascii=False)
+    data: dict[str, Any] = {"id": problem.id, "files": files}
+    published = draw(problem.declared, PUBLISHED_SEED, problem.origin)
+    try:
+        data["drawn"] = {name: arguments.pack(list(case.args)) for name, case in sorted(published.items())
+                         if name not in problem.declared}
+    except arguments.ArgumentError:
+        pass
+    return json.dumps(data, ensure_ascii=False)
 
 
 def _collect_tests(source: str, where: str) -> tuple[tuple[TestSpec, ...], dict[str, Case | Draw], Tolerance]:

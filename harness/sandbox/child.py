@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import kernel, wire
-from ..core import submission
+from ..core import arguments, submission
 from ..core.manifest import Entry
 
 _RLIMITS = {
@@ -94,7 +94,7 @@ def serve(requests: int, replies: int, isolation: str) -> None:
             name = entry.name
             wire.send(replies, {"fault": fault and fault.to_dict(), "output": output})
         elif request.get("op") == "call" and function is not None:
-            plain, fault, output = submission.call(function, wire.unpack_args(request["args"]), name)
+            plain, fault, output = submission.call(function, arguments.unpack(request["args"]), name)
             wire.send(replies, submission.reply(plain, fault, output))
         elif request.get("op") == "calls" and function is not None:
             answer_each(function, name, request["calls"], replies)
@@ -106,7 +106,7 @@ def answer_each(function: Callable, name: str, calls: list[Any], replies: int) -
     """A batch: each call's reply sent as soon as it is made, so a timeout or crash loses none before it."""
     batch = submission.Batch()
     for args in calls:
-        plain, fault, output = submission.call(function, wire.unpack_args(args), name)
+        plain, fault, output = submission.call(function, arguments.unpack(args), name)
         if not batch.goes_on(wire.send(replies, submission.reply(plain, fault, output)), fault):
             return
 
@@ -131,9 +131,9 @@ def warm_up(rounds: int = 50) -> None:
         function, _, _ = submission.load(_WARM_UP_SOURCE, Entry("warm_up", ("values", "index", "weight"), "float"))
         for number in range(rounds):
             args = [np.arange(2.0 + number % 7), number % 2, (number, 0.5)]
-            wire.send(requests_write, {"op": "call", "args": wire.pack_args(args)})
+            wire.send(requests_write, {"op": "call", "args": arguments.pack(args)})
             request = wire.receive(requests_read)
-            plain, fault, output = submission.call(function, wire.unpack_args(request["args"]), "warm_up")
+            plain, fault, output = submission.call(function, arguments.unpack(request["args"]), "warm_up")
             wire.send(replies_write, submission.reply(plain, fault, output))
             wire.receive(replies_read, time.monotonic() + 1, wire.MAX_REPLY)
         submission.call(lambda: 1 / 0, [], "warm_up")

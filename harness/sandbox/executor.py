@@ -26,6 +26,7 @@ from typing import Any
 
 from . import wire
 from .watchdog import OwnTime
+from ..core.arguments import ArgumentError
 from ..core.manifest import Entry, ProblemError
 from ..core.submission import OUTPUT_LIMIT, Batch, Fault, Result, call_each
 
@@ -272,7 +273,7 @@ class ForkedChild:
     def call(self, args: list[Any], timeout: float) -> tuple[dict | None, Fault | None, str]:
         try:
             request = wire.call_request(args)
-        except wire.ArgumentError as exc:
+        except ArgumentError as exc:
             raise ProblemError(str(exc)) from None
         return self._ask(request, timeout, 1)[0]
 
@@ -281,7 +282,7 @@ class ForkedChild:
         request, and the replies read as the child sends them (see `harness.core.runner.Executor`)."""
         try:
             request = wire.calls_request(calls)
-        except wire.ArgumentError as exc:
+        except ArgumentError as exc:
             raise ProblemError(str(exc)) from None
         if request is None:  # too large to send at once: the same batch, a call at a time
             started = self.clock()

@@ -1,6 +1,6 @@
 """Length-prefixed JSON messages over a pipe: the only channel between the grader and a submission.
 
-Arguments travel as tagged data so that arrays arrive as arrays and tuples as tuples; replies are the
+Arguments travel as `harness.core.arguments` packs them (arrays arrive as arrays, tuples as tuples); replies are the
 plain data of `harness.core.plain`. Nothing is ever unpickled or evaluated. The receiver bounds what it
 reads before decoding anything: a message over `limit` bytes is refused from its header alone, and a
 reply whose bytes hold more containers or items than an honest reply can is refused before it becomes
@@ -17,14 +17,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 
+from ..core.arguments import MAX_BYTES, OVER_THE_LIMIT, ArgumentError, pack
 from ..core.plain import MAX_ELEMENTS
 
 # Requests carry the tests' arguments; replies, one returned value (at most plain.MAX_ELEMENTS numbers)
 # and output already cut to submission.OUTPUT_LIMIT characters by the child's harness. A hostile child
 # can replace that harness, so the grader enforces the bound itself, before decoding.
-MAX_REQUEST = 64 * 1024 * 1024
+MAX_REQUEST = MAX_BYTES
 MAX_REPLY = 8 * 1024 * 1024
 _HEADER = struct.Struct(">I")
 
@@ -78,27 +78,20 @@ def send(fd: int, message: dict | bytes) -> int:
     return length
 
 
-class ArgumentError(TypeError):
-    """A test's argument that cannot travel to the submission: the test's fault, not the learner's."""
-
-
 def call_request(args: list[Any]) -> bytes:
     """The encoded request to call the submission on `args`; ArgumentError when it cannot be sent, which
     includes arguments over MAX_REQUEST (the child would refuse them): checked before anything is sent."""
-    message = encode({"op": "call", "args": pack_args(args)})
+    message = encode({"op": "call", "args": pack(args)})
     if len(message) - _HEADER.size > MAX_REQUEST:
-        raise ArgumentError(f"arguments of {len(message) - _HEADER.size:,} bytes, {_OVER_THE_LIMIT}")
+        raise ArgumentError(f"arguments of {len(message) - _HEADER.size:,} bytes, {OVER_THE_LIMIT}")
     return message
 
 
 def calls_request(calls: list[list[Any]]) -> bytes | None:
     """The encoded request to call the submission on each of `calls` in turn (a batch), or None when
     together they are over MAX_REQUEST; ArgumentError when one of them cannot be sent."""
-    message = encode({"op": "calls", "calls": [pack_args(args) for args in calls]})
+    message = encode({"op": "calls", "calls": [pack(args) for args in calls]})
     return message if len(message) - _HEADER.size <= MAX_REQUEST else None
-
-
-_OVER_THE_LIMIT = f"over the {MAX_REQUEST:,} bytes ({MAX_REQUEST >> 20} MiB) a call can send to the submission"
 
 
 def receive(fd: int, deadline: float | None = None, limit: int = MAX_REQUEST, budget: Budget | None = None) -> dict:
@@ -152,45 +145,3 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)
-
-
-def pack_args(args: list[Any]) -> list[Any]:
-    """Trusted test inputs as JSON-safe data: arrays keep their dtype and shape, tuples stay tuples.
-
-    Raises ArgumentError for anything else, so that the in-process executor and this one can never
-    disagree on what a test passed.
-    """
-    return [_pack(a) for a in args]
-
-
-def _pack(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "biuf":
-            raise ArgumentError(f"an array of dtype {value.dtype.name} cannot be sent to the submission")
-        if value.size > MAX_REQUEST // 2:  # each number takes at least two bytes: refused before it is listed
-            raise ArgumentError(f"an array of {value.size:,} numbers, {_OVER_THE_LIMIT}")
-        return {"__array__": value.ravel().tolist(), "dtype": value.dtype.name, "shape": list(value.shape)}
-    if isinstance(value, np.generic):
-        return _pack(value.item())
-    if isinstance(value, tuple):
-        return {"__tuple__": [_pack(v) for v in value]}
-    if isinstance(value, list):
-        return [_pack(v) for v in value]
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    raise ArgumentError(f"a {type(value).__name__} cannot be sent to the submission "
-                        "(arguments are numbers, strings, None, lists, tuples and numeric arrays)")
-
-
-def unpack_args(args: list[Any]) -> list[Any]:
-    return [_unpack(a) for a in args]
-
-
-def _unpack(value: Any) -> Any:
-    if isinstance(value, dict) and "__array__" in value:
-        return np.array(value["__array__"], dtype=value["dtype"]).reshape(value["shape"])
-    if isinstance(value, dict) and "__tuple__" in value:
-        return tuple(_unpack(v) for v in value["__tuple__"])
-    if isinstance(value, list):
-        return [_unpack(v) for v in value]
-    return value

@@ -13,10 +13,10 @@ import typing
 import pytest
 
 from fakes import ScriptedExecutor
-from harness.core import problem as problems, runner
+from harness.core import arguments, problem as problems, runner
 from harness.core.manifest import ProblemError
 from harness.core.submission import Fault
-from harness.core.testing import PUBLISHED_SEED, Candidate
+from harness.core.testing import PUBLISHED_SEED, Candidate, Draw
 
 MANIFEST = """id = "double"
 title = "Double"
@@ -155,6 +155,22 @@ def test_draws_are_named_reproducible_from_their_seed_and_differ_between_seeds()
     assert args(problems.redraw(problem, 7)) == args(problems.redraw(problem, 7))
     assert args(problems.redraw(problem, 7)) != args(problems.redraw(problem, 8))
     assert args(problem) == args(problems.redraw(problems.redraw(problem, 7), PUBLISHED_SEED))
+
+
+def test_the_site_ships_the_published_draws_and_the_browser_does_not_draw_again(monkeypatch):
+    problem = make(DRAWN)
+    shipped = problems.bundle(problem)
+    monkeypatch.setattr(Draw, "cases", lambda *_: pytest.fail("the browser drew the cases again"))
+    site = problems.from_bundle(shipped)
+    assert sorted(site.cases) == sorted(problem.cases)
+    assert all(arguments.pack(list(site.cases[n].args)) == arguments.pack(list(problem.cases[n].args)) for n in problem.cases)
+
+
+def test_draws_the_site_cannot_ship_are_made_in_the_browser():
+    problem = make("CASES = {'odd': Draw(lambda rng: Case({1, 2}), count=1)}\n"
+                   "@hidden('doubles', points=1, over=cases('odd'))\ndef doubles(t, case):\n    t.case(case)\n")
+    site = problems.from_bundle(problems.bundle(problem))
+    assert site.cases["odd#1"].args == ({1, 2},)
 
 
 def test_only_tests_that_ran_on_inputs_drawn_for_this_run_are_marked_held_out():

@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 
+from harness.core import arguments
 from harness.sandbox import wire
 
 
@@ -36,7 +37,7 @@ def test_a_message_arrives_whole(pipe):
 
 def test_arguments_keep_arrays_dtypes_shapes_and_tuples():
     args = [np.arange(6, dtype=np.float32).reshape(2, 3), (1, [2.0, (3,)]), np.int64(4), True]
-    back = wire.unpack_args(wire.pack_args(args))
+    back = arguments.unpack(arguments.pack(args))
     assert back[0].dtype == np.float32 and back[0].shape == (2, 3) and np.array_equal(back[0], args[0])
     assert back[1] == (1, [2.0, (3,)]) and type(back[1][1][1]) is tuple
     assert back[2:] == [4, True]
@@ -44,14 +45,14 @@ def test_arguments_keep_arrays_dtypes_shapes_and_tuples():
 
 @pytest.mark.parametrize("argument", [{"a": 1}, np.array(["text"]), object()])
 def test_an_argument_that_cannot_travel_is_the_tests_fault(argument):
-    with pytest.raises(wire.ArgumentError):
-        wire.pack_args([argument])
+    with pytest.raises(arguments.ArgumentError):
+        arguments.pack([argument])
 
 
 @pytest.mark.parametrize("argument", [np.zeros(wire.MAX_REQUEST), "x" * wire.MAX_REQUEST],
                          ids=["an array, from its size alone", "a string, once encoded"])
 def test_arguments_over_the_request_limit_are_the_tests_fault_before_anything_is_sent(argument):
-    with pytest.raises(wire.ArgumentError, match=r"over the 67,108,864 bytes \(64 MiB\) a call can send"):
+    with pytest.raises(arguments.ArgumentError, match=r"over the 67,108,864 bytes \(64 MiB\) a call can send"):
         wire.call_request([argument])
 
 
@@ -59,7 +60,7 @@ def test_arguments_within_the_limit_make_a_request_the_child_reads(pipe):
     read, write = pipe
     wire.send(write, wire.call_request([np.arange(3.0), (1, "a")]))
     request = wire.receive(read, time.monotonic() + 1)
-    assert request["op"] == "call" and wire.unpack_args(request["args"])[1] == (1, "a")
+    assert request["op"] == "call" and arguments.unpack(request["args"])[1] == (1, "a")
 
 
 def test_a_message_over_the_limit_is_refused_from_its_header_alone(pipe):
