@@ -276,23 +276,22 @@ async function makeSnapshot() {
 const INDEX_URL = new URL(PYTHON.indexURL, self.location.href).href;
 
 async function startPython() {
-  const indexURL = INDEX_URL;
   const packages = PYTHON.packages.map((p) => (p.endsWith(".whl") ? new URL(p, self.location.href).href : p));
   stage("Downloading Python", 0);
   // The big files start now, not after pyodide.mjs has been imported and has read its lock file.
-  ["pyodide.asm.wasm", "python_stdlib.zip"].forEach((name) => prefetch(indexURL + name));
-  const lock = watchedFetch(`${indexURL}pyodide-lock.json`).then((r) => r.json());
-  lock.then((contents) => prefetchPackages(contents, packages, indexURL), () => {});
+  ["pyodide.asm.wasm", "python_stdlib.zip"].forEach((name) => prefetch(INDEX_URL + name));
+  const lock = watchedFetch(`${INDEX_URL}pyodide-lock.json`).then((r) => r.json());
+  lock.then((contents) => prefetchPackages(contents, packages, INDEX_URL), () => {});
   const snapshotAt = snapshotName(PYTHON.snapshotKey);
   const snapshot = storedSnapshot(snapshotAt);
   let loadPyodide;
   try {
-    ({ loadPyodide } = await import(`${indexURL}pyodide.mjs`));
+    ({ loadPyodide } = await import(`${INDEX_URL}pyodide.mjs`));
   } catch (error) {
-    throw failed(`${indexURL}pyodide.mjs`, error.message);
+    throw failed(`${INDEX_URL}pyodide.mjs`, error.message);
   }
   // The lock file is read once, here; packages given to loadPyodide download alongside the core.
-  const options = { indexURL, packageBaseUrl: indexURL, lockFileContents: lock, packages };
+  const options = { indexURL: INDEX_URL, packageBaseUrl: INDEX_URL, lockFileContents: lock, packages };
   const restored = await snapshot;
   let start = "fresh";
   if (restored) {
