@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROBLEMS, SCENARIOS, Learner, run_cli, serve
+from conftest import BOOT_TIMEOUT_MS, PROBLEMS, SCENARIOS, Learner, run_cli, serve
 from harness.publish import build
 
 pytestmark = pytest.mark.browser
@@ -412,10 +412,11 @@ def test_a_browser_the_service_worker_cannot_isolate_reloads_once_not_again(head
 BROWSER_SCENARIOS = sorted(p for p in SCENARIOS.iterdir() if p.is_dir() and not p.name.startswith(("hostile-", "not-utf8")))
 # The worker's snapshots in the origin's private file system, once written whole (a snapshot is written
 # aside, then renamed).
-STORED = """async () => {
+STORED_FILES = """async () => {
   const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("python-snapshots", { create: true });
-  return (await Array.fromAsync(folder.values())).filter((file) => file.name.endsWith(".snapshot"));
+  return Array.fromAsync(folder.values());
 }"""
+STORED = f"async () => (await ({STORED_FILES})()).filter((file) => file.name.endsWith('.snapshot'))"
 STORED_SNAPSHOTS = f"async () => Promise.all((await ({STORED})()).map(async (file) => (await file.getFile()).size))"
 
 
@@ -445,8 +446,16 @@ def verdicts(learner: Learner) -> dict[str, dict]:
 def test_later_pages_resume_python_from_its_snapshot_with_the_same_verdicts(learner):
     learner.open_problem()
     assert python_start(learner) == "fresh"
+    # Where versions of the kit before 2026-12 kept a snapshot: storing the new one frees it.
+    learner.page.evaluate("async () => (await caches.open('python-snapshots')).put('/old', new Response('x'))")
     first = verdicts(learner)
     wait_for_snapshot(learner)
+    for _ in range(50):
+        if not learner.page.evaluate("caches.has('python-snapshots')"):
+            break
+        learner.page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the snapshot kept by an earlier version of the kit is still in Cache Storage")
     learner.open_problem("smooth-labels")
     assert python_start(learner) == "snapshot"
     learner.open_problem()
@@ -488,6 +497,33 @@ def test_python_resumes_from_the_snapshot_while_another_tab_reads_it(learner):
     learner.page.reload()
     learner.wait_ready()
     assert python_start(learner) == "snapshot"
+
+
+def test_a_full_disk_leaves_no_half_snapshot_and_python_starts_as_usual(learner):
+    session = learner.context.new_cdp_session(learner.page)
+    origin = learner.base_url.rstrip("/")
+    session.send("Storage.overrideQuotaForOrigin", {"origin": origin, "quotaSize": 5_000_000})  # a 20 MB snapshot
+    maker_closed = []
+
+    def snapshot_maker(worker) -> bool:  # the page's second worker
+        if worker == learner.page.workers[0]:
+            return False
+        worker.on("close", lambda closed: maker_closed.append(closed))
+        return True
+
+    with learner.page.expect_event("worker", snapshot_maker, timeout=BOOT_TIMEOUT_MS):
+        learner.open_problem()  # Python starts fresh, then a worker of its own makes the snapshot
+    for _ in range(BOOT_TIMEOUT_MS // 100):
+        if maker_closed:
+            break
+        learner.page.wait_for_timeout(100)
+    assert maker_closed, "the snapshot maker did not end"
+    assert learner.page.evaluate(f"async () => (await ({STORED_FILES})()).map((file) => file.name)") == []
+    learner.page.reload()
+    learner.wait_ready()
+    assert python_start(learner) == "fresh"
+    learner.upload(FOLDER / "solution.py")
+    assert {s for s, _ in learner.run_tests().values()} == {"pass"}
 
 
 # Ways a stored snapshot can be unusable: not a snapshot at all, or one whose Pyodide build differs

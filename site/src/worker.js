@@ -228,22 +228,30 @@ function wellFormed(bytes) {
 // Written aside, then renamed: a page never reads half a snapshot. Any other build's snapshot goes: one
 // per origin is enough, and a new build never uses an old one.
 async function storeSnapshot(name, bytes) {
+  const partialName = `${name}.partial`;
+  let folder;
   try {
-    const folder = await snapshotFolder();
-    const partial = await folder.getFileHandle(`${name}.partial`, { create: true });
+    folder = await snapshotFolder();
+    const partial = await folder.getFileHandle(partialName, { create: true });
     const access = await partial.createSyncAccessHandle();
     try {
       access.truncate(0);
-      access.write(bytes, { at: 0 });
+      if (access.write(bytes, { at: 0 }) !== bytes.byteLength) throw new Error("short write");
       access.flush();
     } finally {
       access.close();
     }
     await partial.move(name);
-    for await (const other of folder.keys()) if (other !== name) await folder.removeEntry(other);
   } catch {
-    // Full or unavailable storage, or another tab writing it: the next page starts Python as this one did.
+    // A full disk or no such storage here: the next page starts Python as this one did, and no half
+    // snapshot is left taking space (one another tab is writing is locked, and stays).
+    await folder?.removeEntry(partialName).catch(() => {});
+    return;
   }
+  const names = [];
+  for await (const other of folder.keys()) names.push(other);
+  await Promise.all(names.filter((other) => other !== name).map((other) => folder.removeEntry(other).catch(() => {})));
+  await self.caches?.delete(SNAPSHOTS).catch(() => {}); // where versions of the kit before 2026-12 kept it
 }
 
 async function forgetSnapshot(name) {
@@ -257,6 +265,10 @@ async function forgetSnapshot(name) {
 // Made in a worker of its own, which a worker whose Python started fresh starts once it is ready: the
 // page never waits for it.
 const SNAPSHOT_MAKER = "python-snapshot-maker";
+// Where a worker cannot read and write such files (an insecure origin, an older browser), every page
+// starts Python itself.
+const SNAPSHOTS_POSSIBLE = Boolean(PYTHON.snapshotKey && self.navigator.storage?.getDirectory
+  && self.FileSystemFileHandle?.prototype.createSyncAccessHandle && self.FileSystemFileHandle.prototype.move);
 function snapshotInTheBackground() {
   new Worker(self.location.href, { type: "module", name: SNAPSHOT_MAKER });
 }
@@ -319,7 +331,7 @@ async function boot({ bundleURL, interrupt: buffer }) {
   browser.prepare(await bundle);
   held = bundleURL;
   ready(bundleURL, start);
-  if (start === "fresh" && PYTHON.snapshotKey && self.navigator.storage?.getDirectory) snapshotInTheBackground();
+  if (start === "fresh" && SNAPSHOTS_POSSIBLE) snapshotInTheBackground();
 }
 
 function ready(problem, start) {
