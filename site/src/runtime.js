@@ -19,6 +19,8 @@ export const LIMIT_SLACK_MS = 100;
 export const INTERRUPT_GRACE_MS = 1500;
 // Further graces for Python once it has taken an interrupt, before it is replaced all the same.
 export const UNWINDING_GRACES = 2;
+// How often an interrupt that Python took, but that has not ended the step, is sent again.
+export const INTERRUPT_RESEND_MS = 200;
 export const BOOT_RETRIES = 2;
 export const RETRY_DELAY_MS = 1000;
 // The worker gives up on a download that receives nothing for the site's stall timeout (`build
@@ -267,19 +269,26 @@ export class Runtime {
     const fault = { kind: TIMEOUT, message: `did not finish within the time limit of ${seconds} s` };
     if (!this.interrupt) return this.replace(fault);
     Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
-    this.timer = this.timers.setTimeout(() => this.afterGrace(fault, UNWINDING_GRACES), INTERRUPT_GRACE_MS);
+    this.checkInterrupt(fault, { graces: UNWINDING_GRACES, taken: false, waited: 0 });
   }
 
   // Python clears the flag when it takes the interrupt: it is then unwinding the learner's code (slowly
-  // on a starved machine) and gets more time, and the interrupt is sent again: one that Python took can
-  // still come to nothing (with Pyodide 0.29, about one step in 30 of an endless loop went on looping).
-  // The worker drops an interrupt left over when the next step starts. A flag still set means that the
-  // interrupt cannot land (code stuck in C or JavaScript), and code that swallows KeyboardInterrupt runs
-  // out of graces.
-  afterGrace(fault, graces) {
-    if (Atomics.load(this.interrupt, 0) !== 0 || graces === 0) return this.replace(fault);
-    Atomics.store(this.interrupt, 0, 2);
-    this.timer = this.timers.setTimeout(() => this.afterGrace(fault, graces - 1), INTERRUPT_GRACE_MS);
+  // on a starved machine) and gets more time. An interrupt Python took can still come to nothing (with
+  // Pyodide 0.29, about one step in 30 of an endless loop went on looping), so while the step goes on it
+  // is sent again every INTERRUPT_RESEND_MS: a lost one costs that, not a grace. The worker drops an
+  // interrupt left over when a step ends or starts. A grace in which Python took none means that it
+  // cannot land (code stuck in C or JavaScript), and code that swallows KeyboardInterrupt runs out of
+  // graces: either way the worker is replaced.
+  checkInterrupt(fault, grace) {
+    const wait = Math.min(INTERRUPT_RESEND_MS, INTERRUPT_GRACE_MS - grace.waited);
+    this.timer = this.timers.setTimeout(() => {
+      const taken = grace.taken || Atomics.load(this.interrupt, 0) === 0;
+      Atomics.store(this.interrupt, 0, 2);
+      const waited = grace.waited + wait;
+      if (waited < INTERRUPT_GRACE_MS) return this.checkInterrupt(fault, { ...grace, taken, waited });
+      if (!taken || grace.graces === 0) return this.replace(fault);
+      this.checkInterrupt(fault, { graces: grace.graces - 1, taken: false, waited: 0 });
+    }, wait);
   }
 
   clearTimer() {

@@ -359,9 +359,10 @@ async function switchProblem({ bundleURL }) {
 
 function eventsOf(runId) {
   return (type, json) => {
-    // A step starts: an interrupt meant for the step before must not land in this one, whether it is
-    // still in the flag or Python has taken it already (the page sends it again while a step goes on).
-    if (type === "start" && interrupt) {
+    // A step starts or has ended: an interrupt meant for the step before must not land in the harness
+    // or in this one, whether it is still in the flag or Python has taken it already (the page sends it
+    // again while a step goes on over its limit).
+    if ((type === "start" || type === "done") && interrupt) {
       Atomics.store(interrupt, 0, 0);
       try {
         pyodide.checkInterrupt();

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 import {
-  Runtime, RuntimeFailure, BOOT_RETRIES, INTERRUPT_GRACE_MS, LIMIT_SLACK_MS, RETRY_DELAY_MS, STALL_MARGIN_MS, UNWINDING_GRACES,
+  Runtime, RuntimeFailure, BOOT_RETRIES, INTERRUPT_GRACE_MS, INTERRUPT_RESEND_MS, LIMIT_SLACK_MS, RETRY_DELAY_MS, STALL_MARGIN_MS, UNWINDING_GRACES,
 } from "../../site/src/runtime.js";
 
 class FakeClock {
@@ -216,13 +216,26 @@ test("isolated: an interrupt taken but slow to unwind (a starved machine) gets m
   stepEndsInTheSamePython(run);
 });
 
-test("isolated: an interrupt that Python took but that did not end the step is sent again", () => {
+test("isolated: an interrupt that Python took but that did not end the step is sent again, soon", () => {
   const run = overTheLimit();
   Atomics.store(run.runtime.interrupt, 0, 0); // taken, and lost: the learner's loop goes on
-  run.clock.advance(INTERRUPT_GRACE_MS);
+  run.clock.advance(INTERRUPT_RESEND_MS - 1);
+  assert.equal(Atomics.load(run.runtime.interrupt, 0), 0);
+  run.clock.advance(1);
   assert.equal(Atomics.load(run.runtime.interrupt, 0), 2);
   Atomics.store(run.runtime.interrupt, 0, 0); // taken again, and this one lands
   stepEndsInTheSamePython(run);
+});
+
+test("isolated: a grace in which Python took the interrupt once is not one in which it cannot land", () => {
+  const { runtime, clock, workers } = overTheLimit();
+  Atomics.store(runtime.interrupt, 0, 0); // taken; the one sent again then waits (a long call in C)
+  clock.advance(INTERRUPT_GRACE_MS);
+  assert.equal(workers.length, 1);
+  clock.advance(INTERRUPT_GRACE_MS - 1); // a whole grace with the interrupt never taken
+  assert.equal(workers.length, 1);
+  clock.advance(1);
+  assert.equal(workers.length, 2);
 });
 
 test("isolated: code that swallows the interrupt is replaced once the graces run out", () => {
