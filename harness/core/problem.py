@@ -21,6 +21,9 @@ TESTS = "tests.py"
 EXPECTED = "expected.json"
 # What grading needs; the reference solution is deliberately not among them.
 SHIPPED_FILES = (MANIFEST, STATEMENT, STUB, TESTS, EXPECTED)
+# The most the site's bundle spends on the published draws (about 50 ms at 5 Mbps; drawing them in the
+# browser costs about 80 ms).
+SHIPPED_DRAWS_LIMIT = 32_000
 
 
 @dataclass(frozen=True)
@@ -135,15 +138,18 @@ def bundle(problem: Problem) -> str:
     """The problem as the site ships it: grading files only, never the reference solution, and the
     cases its Draws make for the published seed (as public as their expected values), so that the
     browser need not make them: importing `numpy.random` and drawing were a tenth of the page's start.
-    If any draw's arguments cannot be packed, the browser makes them all."""
+    The browser makes them all itself if any draw's arguments cannot be packed, or if together they are
+    over SHIPPED_DRAWS_LIMIT characters: on a slow link, more would cost more than drawing them."""
     files = {name: problem.files[name] for name in SHIPPED_FILES}
     data: dict[str, Any] = {"id": problem.id, "files": files}
     published = draw(problem.declared, PUBLISHED_SEED, problem.origin)
     try:
-        data["drawn"] = {name: arguments.pack(list(case.args)) for name, case in sorted(published.items())
-                         if name not in problem.declared}
+        drawn = {name: arguments.pack(list(case.args)) for name, case in sorted(published.items())
+                 if name not in problem.declared}
     except arguments.ArgumentError:
-        pass
+        drawn = None
+    if drawn is not None and len(json.dumps(drawn)) <= SHIPPED_DRAWS_LIMIT:
+        data["drawn"] = drawn
     return json.dumps(data, ensure_ascii=False)
 
 

@@ -166,11 +166,14 @@ def test_the_site_ships_the_published_draws_and_the_browser_does_not_draw_again(
     assert all(arguments.pack(list(site.cases[n].args)) == arguments.pack(list(problem.cases[n].args)) for n in problem.cases)
 
 
-def test_draws_the_site_cannot_ship_are_made_in_the_browser():
-    problem = make("CASES = {'odd': Draw(lambda rng: Case({1, 2}), count=1)}\n"
+@pytest.mark.parametrize("argument", ["{1, 2}", "np.arange(5_000.0)"], ids=["cannot be packed", "too large to ship"])
+def test_draws_the_site_does_not_ship_are_made_in_the_browser(argument):
+    problem = make(f"CASES = {{'odd': Draw(lambda rng: Case({argument}), count=1)}}\n"
                    "@hidden('doubles', points=1, over=cases('odd'))\ndef doubles(t, case):\n    t.case(case)\n")
-    site = problems.from_bundle(problems.bundle(problem))
-    assert site.cases["odd#1"].args == ({1, 2},)
+    shipped = problems.bundle(problem)
+    assert "drawn" not in json.loads(shipped)
+    site = problems.from_bundle(shipped)
+    assert repr(site.cases["odd#1"].args) == repr(problem.cases["odd#1"].args)
 
 
 def test_only_tests_that_ran_on_inputs_drawn_for_this_run_are_marked_held_out():
