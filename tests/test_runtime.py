@@ -526,11 +526,12 @@ def test_a_full_disk_leaves_no_half_snapshot_and_python_starts_as_usual(learner)
     assert {s for s, _ in learner.run_tests().values()} == {"pass"}
 
 
-# Ways a stored snapshot can be unusable: not a snapshot at all, or one whose Pyodide build differs
-# (its header is intact, so only Pyodide's own check refuses it).
+# Ways a stored snapshot can be unusable: not a snapshot at all, one whose Pyodide build differs (its
+# header is intact, so only Pyodide's own check refuses it), or one cut short.
 SPOIL_SNAPSHOT = {
     "garbage": "() => new Uint8Array(4096).fill(7)",
     "another-build": "(bytes) => { bytes.fill(0, 16, 48); return bytes; }",
+    "cut-short-by-whole-pages": "(bytes) => bytes.slice(0, bytes.length - 65536 * 8)",  # Pyodide would wait for ever
 }
 
 

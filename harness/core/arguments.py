@@ -8,6 +8,7 @@ Nothing is ever unpickled or evaluated.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -61,3 +62,21 @@ def _unpack(value: Any) -> Any:
     if isinstance(value, list):
         return [_unpack(v) for v in value]
     return value
+
+
+def round_trips(args: list[Any]) -> bool:
+    """Whether `unpack(pack(args))` gives `args` back, types included: numpy scalars come back as Python
+    numbers, and subclasses of arrays (masked arrays, matrices) as plain arrays. Raises ArgumentError
+    where `pack` does."""
+    return _same(args, unpack(json.loads(json.dumps(pack(args)))))
+
+
+def _same(original: Any, rebuilt: Any) -> bool:
+    if type(original) is not type(rebuilt):
+        return False
+    if isinstance(original, np.ndarray):
+        return original.dtype == rebuilt.dtype and original.shape == rebuilt.shape and bool(
+            np.array_equal(original, rebuilt, equal_nan=original.dtype.kind in "fc"))
+    if isinstance(original, (list, tuple)):
+        return len(original) == len(rebuilt) and all(_same(a, b) for a, b in zip(original, rebuilt))
+    return original == rebuilt or original != original and rebuilt != rebuilt  # NaN is NaN

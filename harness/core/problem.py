@@ -138,18 +138,20 @@ def bundle(problem: Problem) -> str:
     """The problem as the site ships it: grading files only, never the reference solution, and the
     cases its Draws make for the published seed (as public as their expected values), so that the
     browser need not make them: importing `numpy.random` and drawing were a tenth of the page's start.
-    The browser makes them all itself if any draw's arguments cannot be packed, or if together they are
-    over SHIPPED_DRAWS_LIMIT characters: on a slow link, more would cost more than drawing them."""
+    The browser makes them all itself, as it did before, unless every draw's arguments come back from
+    the bundle exactly as drawn (types included) and together they fit in SHIPPED_DRAWS_LIMIT
+    characters: on a slow link, more would cost more than drawing them."""
     files = {name: problem.files[name] for name in SHIPPED_FILES}
     data: dict[str, Any] = {"id": problem.id, "files": files}
     published = draw(problem.declared, PUBLISHED_SEED, problem.origin)
+    args = {name: list(case.args) for name, case in sorted(published.items()) if name not in problem.declared}
     try:
-        drawn = {name: arguments.pack(list(case.args)) for name, case in sorted(published.items())
-                 if name not in problem.declared}
-    except arguments.ArgumentError:
-        drawn = None
-    if drawn is not None and len(json.dumps(drawn)) <= SHIPPED_DRAWS_LIMIT:
-        data["drawn"] = drawn
+        if all(arguments.round_trips(a) for a in args.values()):
+            drawn = json.dumps({name: arguments.pack(a) for name, a in args.items()})
+            if len(drawn) <= SHIPPED_DRAWS_LIMIT:
+                data["drawn"] = json.loads(drawn)
+    except (arguments.ArgumentError, ValueError, TypeError, RecursionError):
+        pass  # arguments no JSON holds (a set, a long double, an int of thousands of digits)
     return json.dumps(data, ensure_ascii=False)
 
 

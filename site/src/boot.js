@@ -13,8 +13,9 @@ window.startWorker = function startWorker() {
     const message = `could not download ${new URL(config.workerURL, location.href).pathname.split("/").pop()}`;
     worker.dispatchEvent(new MessageEvent("message", { data: { type: "fatal", message } }));
   });
-  // Cross-origin isolated, Python is interrupted through this shared flag when a run is over time.
-  const interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+  // Cross-origin isolated, Python is interrupted through this shared flag ([0]) when a run is over time;
+  // [1] counts the worker's step boundaries, so that an interrupt never lands after its step.
+  const interrupt = self.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(8)) : null;
   // Python is already starting: the worker knows where it is from the build; this adds the problem.
   worker.postMessage({ type: "init", bundleURL: absolute(config.bundleURL), interrupt });
   return { worker, interrupt, missed };

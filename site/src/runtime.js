@@ -205,7 +205,7 @@ export class Runtime {
     if (!job || message.runId !== job.runId) return;
     if (message.type === "start") {
       job.step = message.data;
-      this.armTimer(message.data.time_limit);
+      this.armTimer(message.data.time_limit, message.step);
     } else if (message.type === "done") {
       this.clearTimer();
       job.step = null;
@@ -260,14 +260,23 @@ export class Runtime {
 
   // ---- Timers -------------------------------------------------------------------------------------------
 
-  armTimer(seconds) {
+  // `step`: the worker's count of step boundaries when this one started (isolated only).
+  armTimer(seconds, step) {
     this.clearTimer();
+    this.timedStep = step;
     this.timer = this.timers.setTimeout(() => this.overtime(seconds), seconds * 1000 + LIMIT_SLACK_MS);
+  }
+
+  // The worker has passed the end of this step (or of its job), and that is a message the page has not
+  // handled yet (its thread was busy): an interrupt now would land in the harness or the next step.
+  timedStepIsOver() {
+    return this.timedStep !== undefined && Atomics.load(this.interrupt, 1) !== this.timedStep;
   }
 
   overtime(seconds) {
     const fault = { kind: TIMEOUT, message: `did not finish within the time limit of ${seconds} s` };
     if (!this.interrupt) return this.replace(fault);
+    if (this.timedStepIsOver()) return;
     Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
     this.checkInterrupt(fault, { graces: UNWINDING_GRACES, taken: false, waited: 0 });
   }
@@ -282,6 +291,7 @@ export class Runtime {
   checkInterrupt(fault, grace) {
     const wait = Math.min(INTERRUPT_RESEND_MS, INTERRUPT_GRACE_MS - grace.waited);
     this.timer = this.timers.setTimeout(() => {
+      if (this.timedStepIsOver()) return;
       const taken = grace.taken || Atomics.load(this.interrupt, 0) === 0;
       Atomics.store(this.interrupt, 0, 2);
       const waited = grace.waited + wait;

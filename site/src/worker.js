@@ -4,7 +4,7 @@
 // Python starts as soon as this script runs: the build writes in front of it
 //   const PYTHON = {indexURL, packages, snapshotKey, stallSeconds};   URLs relative to this script
 // (harness/publish/build.py's write_worker), the same for every page of the site.
-// page -> worker  {type: "init", bundleURL, interrupt?: Int32Array on a SharedArrayBuffer}
+// page -> worker  {type: "init", bundleURL, interrupt?: Int32Array(2) on a SharedArrayBuffer: [flag, step boundaries]}
 //                 {type: "grade", runId, problem, source, prior}   prior: results and faults from before a restart
 //                 {type: "evaluate", runId, problem, source, code} the "Try it" console, never graded
 //                 {type: "problem", bundleURL}            another problem: the page navigated in place
@@ -13,7 +13,8 @@
 // A worker named SNAPSHOT_MAKER, which this worker starts, makes the snapshot of Python, then closes.
 // worker -> page  {type: "progress", text, fraction}
 //                 {type: "ready", python, problem: bundleURL, start: "snapshot" | "fresh" | "kept"}
-//                 {type: "start" | "done", runId, data}   a timed step starting / a test's result
+//                 {type: "start" | "done", runId, data, step?}   a timed step starting (the count of
+//                                                          step boundaries, isolated) / a test's result
 //                 {type: "finished", runId, result}       the whole report, or {output, result, error}
 //                 {type: "fatal", message}                Python could not start, or is unusable now
 
@@ -207,9 +208,20 @@ async function storedSnapshot(name) {
   } catch {
     return null; // none stored yet, or no private file system here (an insecure origin, some private modes)
   }
-  if (wellFormed(bytes)) return bytes;
+  const snapshot = whole(bytes);
+  if (snapshot && wellFormed(snapshot)) return snapshot;
   await forgetSnapshot(name);
   return null;
+}
+
+// The file ends with a trailer of its own (a magic number, the snapshot's length): a file cut short,
+// even by whole pages, is refused rather than handed to Pyodide, which would wait for ever.
+const TRAILER_MAGIC = 0x6b69742e;
+
+function whole(bytes) {
+  if (bytes.byteLength < 8 || bytes.byteLength % 4) return null;
+  const [magic, length] = new Uint32Array(bytes.buffer, bytes.byteLength - 8, 2);
+  return magic === TRAILER_MAGIC && length === bytes.byteLength - 8 ? bytes.subarray(0, length) : null;
 }
 
 // Pyodide checks a snapshot's build, but sizes Python's memory from it unchecked, and a size that
@@ -220,7 +232,7 @@ const WASM_PAGE = 65536;
 
 function wellFormed(bytes) {
   if (bytes.byteLength < 64 || bytes.byteLength % 4) return false;
-  const [magic, memoryAt] = new Uint32Array(bytes.buffer, 0, 2);
+  const [magic, memoryAt] = new Uint32Array(bytes.buffer, bytes.byteOffset, 2);
   const memory = bytes.byteLength - memoryAt;
   return magic === SNAPSHOT_MAGIC && memoryAt % 16 === 0 && memory > 0 && memory % WASM_PAGE === 0;
 }
@@ -235,8 +247,11 @@ async function storeSnapshot(name, bytes) {
     const partial = await folder.getFileHandle(partialName, { create: true });
     const access = await partial.createSyncAccessHandle();
     try {
+      const whole = new Uint32Array([TRAILER_MAGIC, bytes.byteLength]);
       access.truncate(0);
-      if (access.write(bytes, { at: 0 }) !== bytes.byteLength) throw new Error("short write");
+      if (access.write(bytes, { at: 0 }) + access.write(whole, { at: bytes.byteLength }) !== bytes.byteLength + 8) {
+        throw new Error("short write");
+      }
       access.flush();
     } finally {
       access.close();
@@ -317,8 +332,18 @@ async function startPython() {
   }
   pyodide ??= await loadPyodide(options);
   stage("Preparing the tests", 0.9);
-  browser = pyodide.pyimport("harness.browser");
+  browser = await forgettingTheSnapshotOnFailure(start, () => pyodide.pyimport("harness.browser"));
   return start;
+}
+
+// Python resumed from the snapshot but cannot go on: the next start is a fresh one.
+async function forgettingTheSnapshotOnFailure(start, step) {
+  try {
+    return step();
+  } catch (error) {
+    if (start === "snapshot" && !(error instanceof DownloadError)) await forgetSnapshot(snapshotName(PYTHON.snapshotKey));
+    throw error;
+  }
 }
 
 // The page's "init": the problem it shows, and the interrupt flag.
@@ -328,7 +353,8 @@ async function boot({ bundleURL, interrupt: buffer }) {
   const start = await starting;
   interrupt = buffer ?? null;
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
-  browser.prepare(await bundle);
+  const text = await bundle;
+  await forgettingTheSnapshotOnFailure(start, () => browser.prepare(text));
   held = bundleURL;
   ready(bundleURL, start);
   if (start === "fresh" && SNAPSHOTS_POSSIBLE) snapshotInTheBackground();
@@ -357,30 +383,38 @@ async function switchProblem({ bundleURL }) {
   ready(bundleURL, "kept");
 }
 
+// A step starts or ends, or a job does. The count of these boundaries goes up first, so that the page
+// sends no interrupt for a step that is over (runtime.js), then an interrupt meant for the step before
+// is dropped, whether it is still in the flag or Python has taken it already: it must land neither in
+// the harness nor in the next step. Returns the count.
+function stepBoundary() {
+  if (!interrupt) return undefined;
+  const count = Atomics.add(interrupt, 1, 1) + 1;
+  Atomics.store(interrupt, 0, 0);
+  try {
+    pyodide.checkInterrupt();
+  } catch {
+    // the KeyboardInterrupt of the step before, dropped
+  }
+  return count;
+}
+
 function eventsOf(runId) {
   return (type, json) => {
-    // A step starts or has ended: an interrupt meant for the step before must not land in the harness
-    // or in this one, whether it is still in the flag or Python has taken it already (the page sends it
-    // again while a step goes on over its limit).
-    if ((type === "start" || type === "done") && interrupt) {
-      Atomics.store(interrupt, 0, 0);
-      try {
-        pyodide.checkInterrupt();
-      } catch {
-        // the KeyboardInterrupt of the step before, dropped
-      }
-    }
-    postMessage({ type, runId, data: JSON.parse(json) });
+    const step = type === "start" || type === "done" ? stepBoundary() : undefined;
+    postMessage({ type, runId, data: JSON.parse(json), step: type === "start" ? step : undefined });
   };
 }
 
 function grade({ runId, source, prior }) {
   const report = browser.grade(source, JSON.stringify(prior), eventsOf(runId));
+  stepBoundary();
   postMessage({ type: "finished", runId, result: JSON.parse(report) });
 }
 
 function evaluate({ runId, source, code }) {
   const answer = browser.evaluate(source, code, eventsOf(runId));
+  stepBoundary();
   postMessage({ type: "finished", runId, result: JSON.parse(answer) });
 }
 

@@ -58,7 +58,7 @@ function setUp({ isolated = true, missed = [], downloadStallSeconds } = {}) {
     spawn: () => {
       const worker = new FakeWorker();
       workers.push(worker);
-      return { worker, interrupt: isolated ? new Int32Array(new SharedArrayBuffer(4)) : null, missed: workers.length === 1 ? missed : [] };
+      return { worker, interrupt: isolated ? new Int32Array(new SharedArrayBuffer(8)) : null, missed: workers.length === 1 ? missed : [] };
     },
     onStatus: (status) => states.push(status),
     timers: clock,
@@ -189,16 +189,43 @@ test("isolated: an interrupt that does not land restarts Python after the grace"
   assert.deepEqual(worker().job.prior, [{ id: null, fault: "timeout", message: "did not finish within the time limit of 1 s" }]);
 });
 
+// A step starts, as the worker says it when isolated: it counts the step in the shared buffer first.
+function startStep({ runtime, worker }, runId, id, timeLimit) {
+  const step = Atomics.add(runtime.interrupt, 1, 1) + 1;
+  worker().say({ type: "start", runId, data: { id, time_limit: timeLimit }, step });
+}
+
 // Isolated, a run whose step "a" has just gone over its limit of 1 s: the interrupt is sent.
 function overTheLimit() {
   const setup = setUp();
   setup.ready();
   setup.runtime.grade("code");
   const { runId } = setup.worker().job;
-  setup.worker().say({ type: "start", runId, data: { id: "a", time_limit: 1 } });
+  startStep(setup, runId, "a", 1);
   setup.clock.advance(1000 + LIMIT_SLACK_MS);
+  assert.equal(Atomics.load(setup.runtime.interrupt, 0), 2);
   return { ...setup, runId };
 }
+
+test("isolated: a step that ended while the page was busy is not interrupted, nor is the next", () => {
+  const setup = setUp();
+  setup.ready();
+  setup.runtime.grade("code");
+  startStep(setup, setup.worker().job.runId, "a", 1);
+  Atomics.add(setup.runtime.interrupt, 1, 2); // the worker ended "a" and started "b"; the page has not heard
+  setup.clock.advance(1000 + LIMIT_SLACK_MS + INTERRUPT_GRACE_MS * 4);
+  assert.equal(Atomics.load(setup.runtime.interrupt, 0), 0);
+  assert.equal(setup.workers.length, 1);
+});
+
+test("isolated: an interrupt is not sent again once the step has ended", () => {
+  const run = overTheLimit();
+  Atomics.store(run.runtime.interrupt, 0, 0); // taken, and "a" ended: a step boundary, not heard of yet
+  Atomics.add(run.runtime.interrupt, 1, 1);
+  run.clock.advance(INTERRUPT_RESEND_MS * 20);
+  assert.equal(Atomics.load(run.runtime.interrupt, 0), 0);
+  assert.equal(run.workers.length, 1);
+});
 
 function stepEndsInTheSamePython({ runtime, worker, clock, workers, runId }) {
   worker().say({ type: "done", runId, data: result("a", "error") });
