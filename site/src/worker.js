@@ -238,7 +238,9 @@ function wellFormed(bytes) {
 }
 
 // Written aside, then renamed: a page never reads half a snapshot. Any other build's snapshot goes: one
-// per origin is enough, and a new build never uses an old one.
+// per origin is enough, and a new build never uses an old one. That is done before the rename, as this
+// worker ends with the one that started it (a page replacing its worker): a snapshot stored means the
+// rest is done.
 async function storeSnapshot(name, bytes) {
   const partialName = `${name}.partial`;
   let folder;
@@ -256,17 +258,16 @@ async function storeSnapshot(name, bytes) {
     } finally {
       access.close();
     }
+    const others = [];
+    for await (const other of folder.keys()) if (other !== partialName) others.push(other);
+    await Promise.all(others.map((other) => folder.removeEntry(other).catch(() => {})));
+    await self.caches?.delete(SNAPSHOTS).catch(() => {}); // where versions of the kit before 2026-12 kept it
     await partial.move(name);
   } catch {
     // A full disk or no such storage here: the next page starts Python as this one did, and no half
     // snapshot is left taking space (one another tab is writing is locked, and stays).
     await folder?.removeEntry(partialName).catch(() => {});
-    return;
   }
-  const names = [];
-  for await (const other of folder.keys()) names.push(other);
-  await Promise.all(names.filter((other) => other !== name).map((other) => folder.removeEntry(other).catch(() => {})));
-  await self.caches?.delete(SNAPSHOTS).catch(() => {}); // where versions of the kit before 2026-12 kept it
 }
 
 async function forgetSnapshot(name) {
