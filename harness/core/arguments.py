@@ -64,11 +64,12 @@ def _unpack(value: Any) -> Any:
     return value
 
 
-def round_trips(args: list[Any]) -> bool:
-    """Whether `unpack(pack(args))` gives `args` back, types included: numpy scalars come back as Python
-    numbers, and subclasses of arrays (masked arrays, matrices) as plain arrays. Raises ArgumentError
-    where `pack` does."""
-    return _same(args, unpack(json.loads(json.dumps(pack(args)))))
+def pack_faithfully(args: list[Any]) -> list[Any] | None:
+    """`pack(args)` if unpacking it gives `args` back, types included, else None: numpy scalars come back
+    as Python numbers, and subclasses of arrays (masked arrays, matrices) as plain arrays. Raises
+    ArgumentError where `pack` does."""
+    packed = pack(args)
+    return packed if _same(args, unpack(json.loads(json.dumps(packed)))) else None
 
 
 def _same(original: Any, rebuilt: Any) -> bool:

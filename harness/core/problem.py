@@ -144,12 +144,11 @@ def bundle(problem: Problem) -> str:
     files = {name: problem.files[name] for name in SHIPPED_FILES}
     data: dict[str, Any] = {"id": problem.id, "files": files}
     published = draw(problem.declared, PUBLISHED_SEED, problem.origin)
-    args = {name: list(case.args) for name, case in sorted(published.items()) if name not in problem.declared}
     try:
-        if all(arguments.round_trips(a) for a in args.values()):
-            drawn = json.dumps({name: arguments.pack(a) for name, a in args.items()})
-            if len(drawn) <= SHIPPED_DRAWS_LIMIT:
-                data["drawn"] = json.loads(drawn)
+        drawn = {name: arguments.pack_faithfully(list(case.args)) for name, case in sorted(published.items())
+                 if name not in problem.declared}
+        if None not in drawn.values() and len(json.dumps(drawn)) <= SHIPPED_DRAWS_LIMIT:
+            data["drawn"] = drawn
     except (arguments.ArgumentError, ValueError, TypeError, RecursionError):
         pass  # arguments no JSON holds (a set, a long double, an int of thousands of digits)
     return json.dumps(data, ensure_ascii=False)

@@ -249,9 +249,9 @@ async function storeSnapshot(name, bytes) {
     const partial = await folder.getFileHandle(partialName, { create: true });
     const access = await partial.createSyncAccessHandle();
     try {
-      const whole = new Uint32Array([TRAILER_MAGIC, bytes.byteLength]);
+      const trailer = new Uint32Array([TRAILER_MAGIC, bytes.byteLength]);
       access.truncate(0);
-      if (access.write(bytes, { at: 0 }) + access.write(whole, { at: bytes.byteLength }) !== bytes.byteLength + 8) {
+      if (access.write(bytes, { at: 0 }) + access.write(trailer, { at: bytes.byteLength }) !== bytes.byteLength + 8) {
         throw new Error("short write");
       }
       access.flush();
@@ -402,8 +402,9 @@ function stepBoundary() {
 
 function eventsOf(runId) {
   return (type, json) => {
-    const step = type === "start" || type === "done" ? stepBoundary() : undefined;
-    postMessage({ type, runId, data: JSON.parse(json), step: type === "start" ? step : undefined });
+    if (type === "done") stepBoundary();
+    const step = type === "start" ? stepBoundary() : undefined;
+    postMessage({ type, runId, data: JSON.parse(json), step });
   };
 }
 
